@@ -1,0 +1,31 @@
+/** The validated configuration. Field names follow config.yaml (snake_case) so the two read alike. */
+export interface Config {
+  server: { host: string; port: number; grpc_port: number; request_timeout_ms: number; auth_token: string };
+  database: {
+    driver: 'postgres';
+    postgres: {
+      host: string; port: number; user: string; password: string; dbname: string;
+      create_database: boolean; pool_max: number; connect_timeout_ms: number; statement_timeout_ms: number;
+      /** From DATABASE_URL; wins over host/port/user/password/dbname when set. */
+      url?: string;
+    };
+  };
+  redis: {
+    host: string; port: number; password: string; db: number; key_prefix: string;
+    mode: RedisMode; command_timeout_ms: number; write_wait_ms: number;
+    /** From REDIS_URL; wins over host/port/password/db when set. */
+    url?: string;
+    cluster: { enable: boolean; nodes: string[] };
+  };
+  inventory: {
+    default_stock: number; low_stock_threshold: number; max_delta: number;
+    health_check: { enable: boolean; interval: string; tolerance: number; alert_threshold: number };
+    compensation: { enable: boolean; auto_fix: boolean; max_fix_amount: number };
+  };
+  engine: { mode: EngineMode; shards: number; flush_ops_max: number; queue_depth_max: number };
+  reservations: { ttl_seconds_default: number; ttl_seconds_max: number; sweep_interval_ms: number; sweep_batch_max: number };
+  logging: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+}
+
+export type RedisMode = 'cache' | 'seckill';
+export type EngineMode = 'batched' | 'naive';

@@ -1,0 +1,58 @@
+/**
+ * After a connection dies mid-flush, learn which products' writes landed. A product still at the
+ * plan's base version did not change; otherwise its log rows carry the flush's token when they
+ * landed, and their absence means another writer moved the version instead.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
+import { assert } from '../assert.js';
+import { selectFlushLogIds, selectVersion } from '../store/postgres/flush-queries.js';
+import type { AppliedRow } from '../store/postgres/flush-queries.js';
+import type { ProductPlan } from './stock-plan.js';
+
+export type FlushOutcome = { landed: false } | { landed: true; row: AppliedRow };
+
+/** The outcome per product, or null when PostgreSQL could not be asked within `deadlineMs`. */
+export async function resolveFlushOutcome(
+  pool: pg.Pool, plans: ProductPlan[], flushId: number, deadlineMs: number, retryMs: number,
+): Promise<Map<number, FlushOutcome> | null> {
+  const giveUpAt = performance.now() + deadlineMs;
+  while (performance.now() < giveUpAt) {
+    try {
+      return await readOutcomes(pool, plans, flushId);
+    } catch {
+      await sleep(retryMs);
+    }
+  }
+  return null;
+}
+
+async function readOutcomes(pool: pg.Pool, plans: ProductPlan[], flushId: number): Promise<Map<number, FlushOutcome>> {
+  const outcomes = new Map<number, FlushOutcome>();
+  const client = await pool.connect();
+  try {
+    for (const plan of plans) {
+      const version = ((await client.query(selectVersion(plan.productId))).rows[0] as { version: number } | undefined)?.version;
+      if (version === plan.baseVersion) {
+        outcomes.set(plan.productId, { landed: false });
+        continue;
+      }
+      const logIds = (await client.query(selectFlushLogIds(plan.productId, flushId))).rows.map((row: { id: number }) => row.id);
+      if (logIds.length === 0) {
+        outcomes.set(plan.productId, { landed: false });
+        continue;
+      }
+      assert(logIds.length === plan.entries.length, 'a flush landed partly');
+      outcomes.set(plan.productId, { landed: true, row: committedRow(plan, logIds) });
+    }
+  } finally {
+    client.release();
+  }
+  return outcomes;
+}
+
+function committedRow(plan: ProductPlan, logIds: number[]): AppliedRow {
+  const stock = plan.baseStock + plan.netStock;
+  const reserved = plan.baseReserved + plan.netReserved;
+  return { stock, reserved, available: stock - reserved, version: plan.baseVersion + 1, log_ids: logIds };
+}

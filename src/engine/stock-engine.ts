@@ -1,0 +1,49 @@
+/**
+ * The engine the HTTP layer talks to: N shard actors behind a stable product hash.
+ */
+import type pg from 'pg';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Metrics } from '../metrics/metrics.js';
+import type { StockCacheWriter } from '../store/redis/stock-cache.js';
+import { shardOf } from './shard-router.js';
+import { StockActor } from './stock-actor.js';
+import type { ChangeResult, StockOp } from './stock-types.js';
+
+export interface StockEngine {
+  submit(op: StockOp): Promise<ChangeResult>;
+  /** Operations held per shard (waiting or flushing). */
+  queueDepths(): number[];
+  /** Refuse new operations and wait until every accepted one is answered. */
+  drain(): Promise<void>;
+}
+
+export interface BatchedEngineOptions {
+  shards: number;
+  flushOpsMax: number;
+  queueDepthMax: number;
+  redisWriteWaitMs: number;
+  pool: pg.Pool;
+  cacheWriter: StockCacheWriter | null;
+  metrics: Metrics;
+  log: FastifyBaseLogger;
+}
+
+export function createBatchedEngine(options: BatchedEngineOptions): StockEngine {
+  const actors = Array.from({ length: options.shards }, (_, shardIndex) => new StockActor({
+    shardIndex,
+    pool: options.pool,
+    cacheWriter: options.cacheWriter,
+    redisWriteWaitMs: options.redisWriteWaitMs,
+    flushOpsMax: options.flushOpsMax,
+    queueDepthMax: options.queueDepthMax,
+    metrics: options.metrics,
+    log: options.log,
+  }));
+  return {
+    submit: (op) => actors[shardOf(op.productId, actors.length)]!.submit(op),
+    queueDepths: () => actors.map((actor) => actor.depth),
+    drain: async () => {
+      await Promise.all(actors.map((actor) => actor.drain()));
+    },
+  };
+}

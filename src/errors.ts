@@ -1,0 +1,110 @@
+/**
+ * Every expected failure of the service: one code, one HTTP status, one factory each. They are
+ * mapped to the response envelope in one place (`http/error-handler.ts`). Anything thrown that is
+ * not an `AppError` is a bug or an outage and answers 500/503 without internals.
+ */
+
+export type ErrorCode =
+  | 'VALIDATION_ERROR'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'NOT_FOUND'
+  | 'INVENTORY_NOT_FOUND'
+  | 'INSUFFICIENT_STOCK'
+  | 'MAX_STOCK_EXCEEDED'
+  | 'VERSION_CONFLICT'
+  | 'IDEMPOTENCY_CONFLICT'
+  | 'INVENTORY_ALREADY_EXISTS'
+  | 'INVENTORY_LOCKED'
+  | 'INVENTORY_INACTIVE'
+  | 'OVERLOADED'
+  | 'DATABASE_UNAVAILABLE'
+  | 'COMMIT_OUTCOME_UNKNOWN'
+  | 'SHUTTING_DOWN'
+  | 'INTERNAL_ERROR';
+
+export class AppError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: ErrorCode,
+    message: string,
+    /** Seconds a client should wait before retrying; sent as `Retry-After`. */
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const errors = {
+  validation: (field: string, problem: string) =>
+    new AppError(400, 'VALIDATION_ERROR', `${field} ${problem}.`),
+  invalidRequest: (sentence: string) => new AppError(400, 'VALIDATION_ERROR', sentence),
+  payloadTooLarge: (limitBytes: number) =>
+    new AppError(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${limitBytes} bytes.`),
+  unsupportedMediaType: (contentType: string) =>
+    new AppError(415, 'UNSUPPORTED_MEDIA_TYPE',
+      `Content-Type '${contentType}' is not supported; send application/json.`),
+  routeNotFound: (method: string, url: string) =>
+    new AppError(404, 'NOT_FOUND', `No route ${method} ${url}.`),
+  inventoryNotFound: (productId: number) =>
+    new AppError(404, 'INVENTORY_NOT_FOUND',
+      `No inventory exists for product ${productId}; create it with POST /api/v1/inventory first.`),
+  insufficientStock: (productId: number, available: number, delta: number) =>
+    new AppError(409, 'INSUFFICIENT_STOCK',
+      `Product ${productId} has ${available} available; a delta of ${delta} would take it below 0.`),
+  maxStockExceeded: (productId: number, stock: number, delta: number, maxStock: number) =>
+    new AppError(409, 'MAX_STOCK_EXCEEDED',
+      `Product ${productId} has stock ${stock}; a delta of ${delta} would exceed its max_stock of ${maxStock}.`),
+  versionConflict: (productId: number, expected: number, actual: number) =>
+    new AppError(409, 'VERSION_CONFLICT',
+      `Product ${productId} is at version ${actual}, not ${expected}; reload it and retry.`),
+  idempotencyConflict: (key: string, firstPayload: string) =>
+    new AppError(409, 'IDEMPOTENCY_CONFLICT',
+      `The key ${key} was already used with ${firstPayload}; use a new key for a different request.`),
+  inventoryAlreadyExists: (productId: number) =>
+    new AppError(409, 'INVENTORY_ALREADY_EXISTS',
+      `Inventory for product ${productId} already exists; change it with PUT /api/v1/inventory/${productId}.`),
+  inventoryLocked: (productId: number) =>
+    new AppError(423, 'INVENTORY_LOCKED',
+      `Product ${productId} is locked; stock changes are refused until an operator sets it active.`),
+  inventoryInactive: (productId: number) =>
+    new AppError(409, 'INVENTORY_INACTIVE',
+      `Product ${productId} is inactive; stock changes are refused until it is set active.`),
+  overloaded: (what: string, retryAfterSeconds = 1) =>
+    new AppError(503, 'OVERLOADED', `The service is at capacity (${what}); retry shortly.`, retryAfterSeconds),
+  databaseUnavailable: () =>
+    new AppError(503, 'DATABASE_UNAVAILABLE',
+      'PostgreSQL cannot be reached; nothing was applied. Retry shortly.', 1),
+  commitOutcomeUnknown: () =>
+    new AppError(503, 'COMMIT_OUTCOME_UNKNOWN',
+      'The connection to PostgreSQL was lost while committing and the outcome could not be confirmed; ' +
+      'retry with the same order_id or idempotency_key so it is applied at most once.', 1),
+  shuttingDown: () =>
+    new AppError(503, 'SHUTTING_DOWN', 'The service is shutting down; retry on another instance.', 1),
+  internal: () => new AppError(500, 'INTERNAL_ERROR', 'An internal error occurred; it has been logged.'),
+} as const;
+
+/** PostgreSQL SQLSTATEs the engine reacts to. */
+export const pgErrorCodes = {
+  uniqueViolation: '23505',
+  checkViolation: '23514',
+  deadlockDetected: '40P01',
+  serializationFailure: '40001',
+  adminShutdown: '57P01',
+  crashShutdown: '57P02',
+  cannotConnectNow: '57P03',
+} as const;
+
+/** True when an error means "PostgreSQL is not reachable", as opposed to a statement failing. */
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (code.startsWith('08') || code === pgErrorCodes.adminShutdown || code === pgErrorCodes.crashShutdown ||
+        code === pgErrorCodes.cannotConnectNow) return true;
+    if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
+  }
+  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable|timeout exceeded when trying to connect/i
+    .test(error.message);
+}

@@ -1,0 +1,50 @@
+/**
+ * The one place where failures become HTTP answers. Expected failures (`AppError`) keep their
+ * code and message; fastify's own 4xx (bad JSON, wrong content type, oversized body) get the
+ * envelope and a message a user can act on; anything else is logged and answered without internals.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, errors, isConnectionError } from '../errors.js';
+import * as limits from '../limits.js';
+import { failure } from './envelope.js';
+import { describeValidation } from './validation.js';
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = toAppError(error);
+    if (appError === null) {
+      request.log.error({ err: error }, 'unexpected error');
+    } else if (appError.statusCode >= 500) {
+      request.log.warn({ code: appError.code }, appError.message);
+    }
+    const answer = appError ?? errors.internal();
+    if (answer.retryAfterSeconds !== null) void reply.header('retry-after', String(answer.retryAfterSeconds));
+    return reply.code(answer.statusCode).send(failure(answer.code, answer.message));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = errors.routeNotFound(request.method, request.url.split('?')[0]!);
+    return reply.code(404).send(failure(error.code, error.message));
+  });
+}
+
+function toAppError(error: FastifyError): AppError | null {
+  if (error instanceof AppError) return error;
+  if (error.validation && error.validation.length > 0) {
+    return errors.invalidRequest(`${describeValidation(error.validationContext ?? 'body', error.validation[0]!)}.`);
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': return errors.payloadTooLarge(limits.bodyLimitBytes);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return errors.unsupportedMediaType(String(error.message.split(': ')[1] ?? 'unknown'));
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY': return errors.validation('body', 'is empty; send a JSON object');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY': return errors.validation('body', 'is not valid JSON');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH': return errors.validation('Content-Length', 'does not match the body');
+  }
+  if (error.statusCode === 400 && /JSON|Unexpected token|prototype/i.test(error.message)) {
+    return errors.validation('body', 'is not valid JSON');
+  }
+  if (isConnectionError(error)) return errors.databaseUnavailable();
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    return errors.validation('request', `was refused: ${error.message}`);
+  }
+  return null;
+}

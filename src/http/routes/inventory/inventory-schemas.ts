@@ -1,0 +1,40 @@
+/** Schemas of the inventory routes. */
+import * as limits from '../../../limits.js';
+import { envelopeSchema } from '../../envelope.js';
+import { auditFields, inventorySchema, productIdParams, productIdSchema, quantitySchema } from '../../schemas.js';
+import { inventoryStatuses } from '../../../engine/stock-types.js';
+
+export const createInventorySchema = {
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['product_id'],
+    properties: {
+      product_id: productIdSchema,
+      product_name: { type: 'string', maxLength: limits.productNameLengthMax },
+      stock: quantitySchema,
+      status: { enum: inventoryStatuses },
+      min_stock: quantitySchema,
+      max_stock: quantitySchema,
+      ...auditFields,
+    },
+  },
+  response: { 201: envelopeSchema(inventorySchema) },
+} as const;
+
+export interface CreateInventoryBody {
+  product_id: number;
+  product_name?: string;
+  stock?: number;
+  status?: 'active' | 'inactive' | 'locked';
+  min_stock?: number;
+  max_stock?: number;
+  reason?: string | null;
+  operator?: string | null;
+  trace_id?: string;
+}
+
+export const getInventorySchema = {
+  params: productIdParams,
+  response: { 200: envelopeSchema(inventorySchema) },
+} as const;

@@ -1,0 +1,33 @@
+/** JSON-schema pieces shared by several routes, each bounded by `limits.ts`. */
+import * as limits from '../limits.js';
+
+export const productIdSchema = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
+export const versionSchema = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
+export const quantitySchema = { type: 'integer', minimum: 0, maximum: limits.stockMax } as const;
+export const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
+export const optionalText = (maxLength: number) => ({ type: ['string', 'null'], maxLength }) as const;
+
+/** Fields every write may carry for the log and the trace. */
+export const auditFields = {
+  reason: optionalText(limits.reasonLengthMax),
+  operator: optionalText(limits.operatorLengthMax),
+  trace_id: { type: 'string', minLength: 1, maxLength: limits.traceIdLengthMax },
+} as const;
+
+export const productIdParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['productId'],
+  properties: { productId: productIdSchema },
+} as const;
+
+export const inventorySchema = {
+  type: 'object',
+  properties: {
+    product_id: { type: 'integer' }, product_name: { type: 'string' },
+    stock: { type: 'integer' }, reserved: { type: 'integer' }, available: { type: 'integer' },
+    version: { type: 'integer' }, status: { type: 'string' },
+    min_stock: { type: 'integer' }, max_stock: { type: 'integer' },
+    created_at: { type: 'string', format: 'date-time' }, updated_at: { type: 'string', format: 'date-time' },
+  },
+} as const;

@@ -1,0 +1,39 @@
+/**
+ * Trace ids: taken from `X-Trace-Id` (or generated), replaced by the body's `trace_id` when it has
+ * one, echoed in the answer's `X-Trace-Id` header and carried by every log line of the request.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import * as limits from '../limits.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    traceId: string;
+  }
+}
+
+const traceIdPattern = /^[\x21-\x7e]+$/;
+
+export function traceIdFromHeader(request: IncomingMessage): string {
+  const header = request.headers['x-trace-id'];
+  const value = Array.isArray(header) ? header[0] : header;
+  return value !== undefined && value.length <= limits.traceIdLengthMax && traceIdPattern.test(value) ? value : randomUUID();
+}
+
+export function installTraceIds(app: FastifyInstance): void {
+  app.decorateRequest('traceId', '');
+  app.addHook('onRequest', async (request) => {
+    request.traceId = request.id;
+  });
+  app.addHook('preHandler', async (request: FastifyRequest) => {
+    const fromBody = (request.body as { trace_id?: unknown } | undefined)?.trace_id;
+    if (typeof fromBody === 'string' && fromBody !== request.traceId) {
+      request.traceId = fromBody;
+      request.log = request.log.child({ trace_id: fromBody });
+    }
+  });
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-trace-id', request.traceId || request.id);
+  });
+}

@@ -1,0 +1,76 @@
+/**
+ * The service's Prometheus metrics. Each app builds its own registry, so two instances in one
+ * process (tests) never share counters. Names follow Prometheus conventions: units as suffixes,
+ * `_total` on counters.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** Sync operations by outcome: `success`, `replayed`, or the refusal code in lower case. */
+  readonly syncRequests: Counter<'result'>;
+  readonly syncDuration: Histogram<'result'>;
+  readonly flushes: Counter<'outcome'>;
+  readonly flushOps: Histogram;
+  readonly flushDuration: Histogram;
+  readonly redisWriteFailures: Counter;
+  readonly shardQueueDepth: Gauge<'shard'>;
+  /** Where the queue-depth gauge reads its values at scrape time. */
+  setQueueDepthSource(source: () => number[]): void;
+}
+
+export interface MetricsOptions {
+  /** prom-client's process metrics; off for the extra apps tests build. */
+  collectDefaults: boolean;
+}
+
+export function createMetrics(options: MetricsOptions): Metrics {
+  const registry = new Registry();
+  if (options.collectDefaults) collectDefaultMetrics({ register: registry });
+  let queueDepths: () => number[] = () => [];
+  return {
+    registry,
+    syncRequests: new Counter({
+      name: 'inventory_sync_requests_total',
+      help: 'Stock changes asked of the engine, by result (success, replayed or the refusal code).',
+      labelNames: ['result'], registers: [registry],
+    }),
+    syncDuration: new Histogram({
+      name: 'inventory_sync_duration_seconds',
+      help: 'Time from a stock change entering the engine to its answer, commit included.',
+      labelNames: ['result'], registers: [registry],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    }),
+    flushes: new Counter({
+      name: 'inventory_flushes_total',
+      help: 'Actor flushes (one transaction each), by outcome.',
+      labelNames: ['outcome'], registers: [registry],
+    }),
+    flushOps: new Histogram({
+      name: 'inventory_flush_batch_size',
+      help: 'Operations taken into one actor flush.',
+      registers: [registry],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192],
+    }),
+    flushDuration: new Histogram({
+      name: 'inventory_flush_duration_seconds',
+      help: 'Time one actor flush takes, from taking its batch to answering it.',
+      registers: [registry],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    }),
+    redisWriteFailures: new Counter({
+      name: 'inventory_redis_write_failures_total',
+      help: 'Redis writes after a commit that failed or timed out (repaired by reconciliation).',
+      registers: [registry],
+    }),
+    shardQueueDepth: new Gauge({
+      name: 'inventory_shard_queue_depth',
+      help: 'Operations held by a shard actor (waiting or in its current flush).',
+      labelNames: ['shard'], registers: [registry],
+      collect() {
+        for (const [shard, depth] of queueDepths().entries()) this.set({ shard: String(shard) }, depth);
+      },
+    }),
+    setQueueDepthSource: (source) => { queueDepths = source; },
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * The composition root: connects PostgreSQL and Redis, applies migrations and builds the engine.
+ * `buildApp` puts HTTP in front of it; `server.ts` adds listening and shutdown. Tests build two of
+ * these on one database to prove correctness does not depend on one process owning a product.
+ */
+import type pg from 'pg';
+import { pino, type Logger } from 'pino';
+import type { Config } from './config/config-types.js';
+import { createBatchedEngine, type StockEngine } from './engine/stock-engine.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { ensureDatabase, migrate } from './store/postgres/migrate.js';
+import { createPool } from './store/postgres/pool.js';
+import { connectRedis, createRedisClient, type RedisClient } from './store/redis/redis-client.js';
+import { createStockCacheWriter, type StockCacheWriter } from './store/redis/stock-cache.js';
+import { stockKeys, type StockKeys } from './store/redis/stock-keys.js';
+
+export interface Services {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  /** Reads and single-statement writes (create, management). */
+  readonly readPool: pg.Pool;
+  /** Pipelined connections for actor flushes: at most one per shard at a time. */
+  readonly enginePool: pg.Pool;
+  readonly redis: RedisClient;
+  readonly keys: StockKeys;
+  readonly cacheWriter: StockCacheWriter;
+  readonly engine: StockEngine;
+  readonly startedAt: Date;
+  /** Drains the engine, then closes pools and Redis. */
+  close(): Promise<void>;
+}
+
+export interface ServicesOptions {
+  log?: Logger;
+  /** prom-client process metrics (one app per process should collect them). */
+  collectDefaultMetrics?: boolean;
+}
+
+export async function createServices(config: Config, options: ServicesOptions = {}): Promise<Services> {
+  const log = options.log ?? pino({ level: config.logging.level });
+  const postgres = config.database.postgres;
+  if (postgres.create_database) await ensureDatabase(postgres);
+  const applied = await migrate(postgres);
+  if (applied.length > 0) log.info({ applied }, 'migrations applied');
+
+  const metrics = createMetrics({ collectDefaults: options.collectDefaultMetrics ?? false });
+  const shards = config.engine.shards;
+  const enginePool = createPool(postgres, { max: shards, applicationName: 'inventory-engine', pipeline: true });
+  const readPool = createPool(postgres, { max: postgres.pool_max - shards, applicationName: 'inventory-api', pipeline: false });
+  const redis = createRedisClient(config.redis, 'inventory-service');
+  if (!(await connectRedis(redis, config.redis.command_timeout_ms * 4))) {
+    log.warn('Redis is not reachable; syncs still commit to PostgreSQL and reconciliation repairs Redis later');
+  }
+  const keys = stockKeys(config.redis.key_prefix);
+  const cacheWriter = createStockCacheWriter(redis, keys, config.redis.mode);
+  const engine = createBatchedEngine({
+    shards,
+    flushOpsMax: config.engine.flush_ops_max,
+    queueDepthMax: config.engine.queue_depth_max,
+    redisWriteWaitMs: config.redis.write_wait_ms,
+    pool: enginePool,
+    cacheWriter,
+    metrics,
+    log,
+  });
+  metrics.setQueueDepthSource(() => engine.queueDepths());
+
+  let closing: Promise<void> | null = null;
+  return {
+    config, log, metrics, readPool, enginePool, redis, keys, cacheWriter, engine, startedAt: new Date(),
+    close: () => (closing ??= (async () => {
+      await engine.drain();
+      await Promise.allSettled([enginePool.end(), readPool.end()]);
+      redis.disconnect();
+    })()),
+  };
+}
