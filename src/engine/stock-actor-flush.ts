@@ -180,6 +180,7 @@ function handleRollback(ctx: ActorContext, batch: Pending[], works: ProductWork[
   const code = (error as { code?: string }).code;
   ctx.metrics.flushes.inc({ outcome: 'rolled_back' });
   if (code === pgErrorCodes.uniqueViolation) {
+    ctx.metrics.flushReplans.inc({ reason: 'duplicate_key' });
     // Another flush or instance committed one of these keys. Forget the products with keys, so the
     // retry reads their stored results under the row lock and replays them.
     for (const work of works) {
@@ -187,7 +188,10 @@ function handleRollback(ctx: ActorContext, batch: Pending[], works: ProductWork[
     }
     return batch;
   }
-  if (code === pgErrorCodes.deadlockDetected || code === pgErrorCodes.serializationFailure) return batch;
+  if (code === pgErrorCodes.deadlockDetected || code === pgErrorCodes.serializationFailure) {
+    ctx.metrics.flushReplans.inc({ reason: 'deadlock' });
+    return batch;
+  }
   ctx.log.error({ err: error, shard: ctx.shardIndex }, 'flush rolled back');
   for (const work of works) ctx.products.delete(work.productId);
   failAll(ctx, batch, failureOf(ctx, error));
@@ -208,6 +212,7 @@ function settleCommitted(ctx: ActorContext, works: ProductWork[], rows: Map<numb
         const row = result!.rows[0] as AppliedRow | undefined;
         if (row === undefined) {
           // Another writer moved the version: forget the state, judge these again next flush.
+          ctx.metrics.flushReplans.inc({ reason: 'version_moved' });
           ctx.products.delete(work.productId);
           requeued.push(...work.pendings);
           continue;
@@ -223,6 +228,7 @@ function settleCommitted(ctx: ActorContext, works: ProductWork[], rows: Map<numb
       case 'check': {
         const version = (result!.rows[0] as { version: number } | undefined)?.version;
         if (version !== plan.baseVersion) {
+          ctx.metrics.flushReplans.inc({ reason: 'version_moved' });
           ctx.products.delete(work.productId);
           requeued.push(...work.pendings);
           continue;

@@ -12,6 +12,8 @@ export interface Metrics {
   readonly syncDuration: Histogram<'result'>;
   readonly flushes: Counter<'outcome'>;
   readonly flushOps: Histogram;
+  /** Products re-planned: `version_moved` (another writer), `duplicate_key`, `deadlock`. */
+  readonly flushReplans: Counter<'reason'>;
   readonly flushDuration: Histogram;
   readonly redisWriteFailures: Counter;
   readonly shardQueueDepth: Gauge<'shard'>;
@@ -45,6 +47,11 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'inventory_flushes_total',
       help: 'Actor flushes (one transaction each), by outcome.',
       labelNames: ['outcome'], registers: [registry],
+    }),
+    flushReplans: new Counter({
+      name: 'inventory_flush_replans_total',
+      help: 'Plans redone because another writer moved a version, a key was already committed, or a deadlock.',
+      labelNames: ['reason'], registers: [registry],
     }),
     flushOps: new Histogram({
       name: 'inventory_flush_batch_size',

@@ -36,7 +36,7 @@ export function testConfig(patch?: DeepPartial<Config>): Config {
     database: { postgres: { dbname: `inv_test_${suffix}` } },
     redis: { key_prefix: `test:${suffix}:`, db: 0 },
     inventory: { health_check: { enable: false } },
-    logging: { level: 'warn' },
+    logging: { level: 'error' },
   });
   return validateConfig(merge(isolated, patch));
 }

@@ -22,7 +22,9 @@ export async function ensureDatabase(config: PostgresConfig): Promise<void> {
         await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
       } catch (error) {
         // Another instance created it between our look and our create: that is what we wanted.
-        if ((error as { code?: string }).code !== '42P04') throw error;
+        // (A concurrent create fails on pg_database's unique index rather than with 42P04.)
+        const code = (error as { code?: string }).code;
+        if (code !== '42P04' && code !== '23505') throw error;
       }
     }
   } finally {

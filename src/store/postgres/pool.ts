@@ -45,5 +45,8 @@ export function createPool(config: PostgresConfig, options: PoolOptions): pg.Poo
   // An idle client losing its connection emits 'error' on the pool; without a listener that would
   // crash the process. The pool drops the client, and the next checkout connects afresh.
   pool.on('error', () => {});
+  // A checked-out client whose connection dies emits 'error' too, and nobody listens then; the
+  // failure already reaches its caller through the rejected queries, so the event is not needed.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }

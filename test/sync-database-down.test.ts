@@ -1,0 +1,63 @@
+/**
+ * Proves a PostgreSQL outage is answered honestly: with the engine's connections pointed at a port
+ * where nothing listens, a sync gets 503 DATABASE_UNAVAILABLE with Retry-After and nothing is
+ * written; and a flush whose connection is killed mid-flight is either committed or refused, never
+ * half-applied.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { createBatchedEngine } from '../src/engine/stock-engine.js';
+import { connectionOptions, createPool } from '../src/store/postgres/pool.js';
+import { createProduct, dropDatabase, sql, startTestApp, sync, testConfig, type TestApp } from './helpers/test-env.js';
+import { freePort } from './helpers/private-redis.js';
+
+let t: TestApp;
+beforeAll(async () => { t = await startTestApp(testConfig({ engine: { shards: 2 } })); });
+afterAll(async () => { await t.close(); await dropDatabase(t.config); });
+
+it('answers 503 DATABASE_UNAVAILABLE when PostgreSQL cannot be reached, and writes nothing', async () => {
+  await createProduct(t.app, { product_id: 1, stock: 10 });
+  const deadPool = createPool({ ...t.config.database.postgres, port: await freePort(), connect_timeout_ms: 500 },
+    { max: 2, applicationName: 'dead', pipeline: true });
+  const engine = createBatchedEngine({
+    shards: 2, flushOpsMax: 16, queueDepthMax: 64, redisWriteWaitMs: 20, pool: deadPool,
+    cacheWriter: t.services.cacheWriter, metrics: t.services.metrics, log: t.services.log,
+  });
+  const app = await buildApp({ ...t.services, engine });
+  const answer = await sync(app, { product_id: 1, delta: -1 });
+  expect(answer.status).toBe(503);
+  expect(answer.body.code).toBe('DATABASE_UNAVAILABLE');
+  expect(answer.headers['retry-after']).toBe('1');
+  await app.close();
+  await deadPool.end();
+  const [row] = await sql(t.services, 'SELECT stock, version FROM inventories WHERE product_id = 1');
+  expect(row).toEqual({ stock: 10, version: 1 });
+});
+
+it('killing the engine connections mid-load leaves every answer truthful', async () => {
+  await createProduct(t.app, { product_id: 2, stock: 100_000 });
+  const killer = new pg.Client(connectionOptions(t.config.database.postgres));
+  await killer.connect();
+  const answers: Promise<Awaited<ReturnType<typeof sync>>>[] = [];
+  for (let wave = 0; wave < 40; wave += 1) {
+    for (let i = 0; i < 25; i += 1) answers.push(sync(t.app, { product_id: 2, delta: -1, order_id: `w${wave}-${i}` }));
+    if (wave % 4 === 0) {
+      await killer.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                           WHERE application_name = 'inventory-engine' AND datname = current_database()`);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const settled = await Promise.all(answers);
+  await killer.end();
+  const ok = settled.filter((a) => a.status === 200);
+  expect(settled.every((a) => a.status === 200 || a.body.code === 'DATABASE_UNAVAILABLE')).toBe(true);
+  const [row] = await sql(t.services, 'SELECT stock FROM inventories WHERE product_id = 2');
+  const [logs] = await sql(t.services, `SELECT count(*)::int AS n FROM inventory_logs WHERE product_id = 2 AND op_type = 'deduct'`);
+  expect(row!.stock).toBe(100_000 - ok.length);
+  expect(logs!.n).toBe(ok.length);
+  expect(ok.length).toBeGreaterThan(0);
+  // The kills really landed inside flushes, and those flushes were resolved, not guessed.
+  const lost = (await t.services.metrics.flushes.get()).values.find((v) => v.labels.outcome === 'connection_lost');
+  expect(lost?.value ?? 0).toBeGreaterThan(0);
+});
