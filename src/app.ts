@@ -5,6 +5,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import * as limits from './limits.js';
 import type { Services } from './services.js';
+import { installAuth } from './http/auth.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { installTraceIds, traceIdFromHeader } from './http/trace-id.js';
 import { validatorCompiler } from './http/validation.js';
@@ -29,6 +30,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   installErrorHandler(app);
   installTraceIds(app);
+  installAuth(app, services.config.server.auth_token);
   await app.register(async (scope) => {
     await healthRoute(scope, services);
     await syncRoutes(scope, services);

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
+  | 'UNAUTHORIZED'
   | 'INVENTORY_NOT_FOUND'
   | 'INSUFFICIENT_STOCK'
   | 'MAX_STOCK_EXCEEDED'
@@ -45,6 +46,8 @@ export const errors = {
   unsupportedMediaType: (contentType: string) =>
     new AppError(415, 'UNSUPPORTED_MEDIA_TYPE',
       `Content-Type '${contentType}' is not supported; send application/json.`),
+  unauthorized: () =>
+    new AppError(401, 'UNAUTHORIZED', 'This route needs the header "Authorization: Bearer <token>" with the configured server.auth_token.'),
   routeNotFound: (method: string, url: string) =>
     new AppError(404, 'NOT_FOUND', `No route ${method} ${url}.`),
   inventoryNotFound: (productId: number) =>

@@ -4,14 +4,18 @@ import * as limits from '../limits.js';
 export const productIdSchema = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
 export const versionSchema = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
 export const quantitySchema = { type: 'integer', minimum: 0, maximum: limits.stockMax } as const;
-export const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
-export const optionalText = (maxLength: number) => ({ type: ['string', 'null'], maxLength }) as const;
+/** PostgreSQL text cannot hold NUL; refusing it here makes it a 400, not a failed statement. */
+export const noNulPattern = '^[^\\u0000]*$';
+/** Trace ids travel in an HTTP header, so printable ASCII only. */
+export const traceIdPattern = '^[\\x21-\\x7e]+$';
+export const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: noNulPattern }) as const;
+export const optionalText = (maxLength: number) => ({ type: ['string', 'null'], maxLength, pattern: noNulPattern }) as const;
 
 /** Fields every write may carry for the log and the trace. */
 export const auditFields = {
   reason: optionalText(limits.reasonLengthMax),
   operator: optionalText(limits.operatorLengthMax),
-  trace_id: { type: 'string', minLength: 1, maxLength: limits.traceIdLengthMax },
+  trace_id: { type: 'string', minLength: 1, maxLength: limits.traceIdLengthMax, pattern: traceIdPattern },
 } as const;
 
 export const productIdParams = {

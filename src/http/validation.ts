@@ -39,7 +39,9 @@ export function describeValidation(context: string, finding: ErrorObject): strin
     case 'minItems': return `${field} must have at least ${String(params.limit)} item(s)`;
     case 'maxItems': return `${field} must have at most ${String(params.limit)} items`;
     case 'enum': return `${field} must be one of: ${(params.allowedValues as unknown[]).join(', ')}`;
-    case 'pattern': return `${field} has characters that are not allowed`;
+    case 'pattern': return field.endsWith('trace_id')
+      ? `${field} must be printable ASCII without spaces`
+      : `${field} must not contain NUL characters`;
     default: return `${field} ${finding.message ?? 'is invalid'}`;
   }
 }

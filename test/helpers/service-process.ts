@@ -1,0 +1,94 @@
+/**
+ * The real service as a child process (`node --import tsx src/server.ts`), for tests that kill it,
+ * stop it with a signal or restart it. Config comes from environment overrides only.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './private-redis.js';
+
+const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface ServiceProcessOptions {
+  databaseUrl: string;
+  redisKeyPrefix: string;
+  env?: Record<string, string>;
+}
+
+export class ServiceProcess {
+  private child: ChildProcess | null = null;
+  output = '';
+  exitCode: number | null = null;
+
+  private constructor(readonly port: number, private readonly options: ServiceProcessOptions) {}
+
+  static async start(options: ServiceProcessOptions): Promise<ServiceProcess> {
+    const service = new ServiceProcess(await freePort(), options);
+    await service.restart();
+    return service;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async restart(): Promise<void> {
+    this.exitCode = null;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: projectRoot,
+      env: {
+        ...process.env,
+        PORT: String(this.port), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
+        DATABASE_URL: this.options.databaseUrl, REDIS_KEY_PREFIX: this.options.redisKeyPrefix,
+        ...this.options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (chunk) => { this.output += chunk; });
+    child.stderr!.on('data', (chunk) => { this.output += chunk; });
+    child.on('exit', (code) => { this.exitCode = code; });
+    this.child = child;
+    for (let attempt = 0; attempt < 200; attempt += 1) {
+      if (this.exitCode !== null) throw new Error(`service exited with ${this.exitCode}: ${this.output}`);
+      try {
+        const health = await fetch(`${this.url}/health`);
+        if (health.ok) return;
+      } catch { /* not listening yet */ }
+      await sleep(50);
+    }
+    throw new Error(`service did not start: ${this.output}`);
+  }
+
+  /** Sends `signal` and waits for the exit; resolves with the milliseconds it took. */
+  async stop(signal: NodeJS.Signals): Promise<number> {
+    const child = this.child;
+    if (child === null || this.exitCode !== null) return 0;
+    const started = performance.now();
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+    this.child = null;
+    return performance.now() - started;
+  }
+}
+
+export interface SyncAttempt {
+  key: string;
+  delta: number;
+  status: number | 'network-error';
+  code?: string;
+}
+
+/** POSTs a keyed delta; a dropped connection is an answer too ('network-error'). */
+export async function postSync(baseUrl: string, productId: number, key: string, delta: number): Promise<SyncAttempt> {
+  try {
+    const response = await fetch(`${baseUrl}/api/v1/sync-stock`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ product_id: productId, delta, idempotency_key: key }),
+    });
+    const body = await response.json() as { code?: string };
+    return { key, delta, status: response.status, ...(body.code ? { code: body.code } : {}) };
+  } catch {
+    return { key, delta, status: 'network-error' };
+  }
+}

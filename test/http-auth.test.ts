@@ -1,0 +1,26 @@
+/**
+ * Proves the optional bearer token: with `server.auth_token` set, a write without the right token
+ * is 401 and changes nothing, reads stay open; without a token configured, writes need none.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { dropDatabase, sql, startTestApp, testConfig, type TestApp } from './helpers/test-env.js';
+
+let t: TestApp;
+beforeAll(async () => { t = await startTestApp(testConfig({ server: { auth_token: 's3cret' } })); });
+afterAll(async () => { await t.close(); await dropDatabase(t.config); });
+
+it('refuses writes without the token, accepts them with it, and leaves reads open', async () => {
+  const create = (authorization?: string) => t.app.inject({
+    method: 'POST', url: '/api/v1/inventory', payload: { product_id: 1, stock: 5 },
+    headers: authorization === undefined ? {} : { authorization },
+  });
+  for (const wrong of [undefined, 'Bearer nope', 's3cret', 'Bearer s3cret2']) {
+    const answer = await create(wrong);
+    expect(answer.statusCode).toBe(401);
+    expect(answer.json().code).toBe('UNAUTHORIZED');
+  }
+  expect(await sql(t.services, 'SELECT 1 FROM inventories')).toHaveLength(0);
+  expect((await create('Bearer s3cret')).statusCode).toBe(201);
+  expect((await t.app.inject({ method: 'GET', url: '/api/v1/inventory/1' })).statusCode).toBe(200);
+  expect((await t.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+});
