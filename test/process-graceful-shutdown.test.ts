@@ -4,23 +4,17 @@
  * refused connection after close), and every 200 is committed: nothing more, nothing less.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ensureDatabase, migrate } from '../src/store/postgres/migrate.js';
-import { connectionOptions } from '../src/store/postgres/pool.js';
 import { dropDatabase, testConfig } from './helpers/test-env.js';
-import { postSync, ServiceProcess, type SyncAttempt } from './helpers/service-process.js';
+import { postSync, seededDatabase, ServiceProcess, type SyncAttempt } from './helpers/service-process.js';
 
 const config = testConfig();
-const postgres = config.database.postgres;
 let db: pg.Client;
+let databaseUrl: string;
 
 beforeAll(async () => {
-  await ensureDatabase(postgres);
-  await migrate(postgres);
-  db = new pg.Client(connectionOptions(postgres));
-  await db.connect();
-  await db.query('INSERT INTO inventories (product_id, stock) VALUES (7, 1000000)');
+  ({ db, databaseUrl } = await seededDatabase(config, 'INSERT INTO inventories (product_id, stock) VALUES (7, 1000000)'));
 });
 afterAll(async () => {
   await db.end();
@@ -29,7 +23,7 @@ afterAll(async () => {
 
 it('SIGTERM under load: exits 0 promptly and every 200 is committed', async () => {
   const service = await ServiceProcess.start({
-    databaseUrl: `postgres://${postgres.user}@${postgres.host}:${postgres.port}/${postgres.dbname}`,
+    databaseUrl,
     redisKeyPrefix: config.redis.key_prefix,
   });
   const attempts: SyncAttempt[] = [];

@@ -5,24 +5,17 @@
  * equals start plus the sum of applied deltas, with one log row and one key record per delta.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ensureDatabase, migrate } from '../src/store/postgres/migrate.js';
-import { connectionOptions } from '../src/store/postgres/pool.js';
 import { dropDatabase, testConfig } from './helpers/test-env.js';
-import { postSync, ServiceProcess, type SyncAttempt } from './helpers/service-process.js';
+import { postSync, seededDatabase, ServiceProcess, type SyncAttempt } from './helpers/service-process.js';
 
 const config = testConfig();
-const postgres = config.database.postgres;
-const databaseUrl = `postgres://${postgres.user}@${postgres.host}:${postgres.port}/${postgres.dbname}`;
 let db: pg.Client;
+let databaseUrl: string;
 
 beforeAll(async () => {
-  await ensureDatabase(postgres);
-  await migrate(postgres);
-  db = new pg.Client(connectionOptions(postgres));
-  await db.connect();
-  await db.query(`INSERT INTO inventories (product_id, stock) VALUES (1, 1000000), (2, 1000000)`);
+  ({ db, databaseUrl } = await seededDatabase(config, `INSERT INTO inventories (product_id, stock) VALUES (1, 1000000), (2, 1000000)`));
 });
 afterAll(async () => {
   await db.end();

@@ -5,6 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { Config } from '../../src/config/config-types.js';
+import { ensureDatabase, migrate } from '../../src/store/postgres/migrate.js';
+import { connectionOptions } from '../../src/store/postgres/pool.js';
 import { freePort } from './private-redis.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -91,4 +95,15 @@ export async function postSync(baseUrl: string, productId: number, key: string, 
   } catch {
     return { key, delta, status: 'network-error' };
   }
+}
+
+/** Creates and migrates the config's database, runs `seedSql`, and returns a client on it plus its URL. */
+export async function seededDatabase(config: Config, seedSql: string): Promise<{ db: pg.Client; databaseUrl: string }> {
+  const postgres = config.database.postgres;
+  await ensureDatabase(postgres);
+  await migrate(postgres);
+  const db = new pg.Client(connectionOptions(postgres));
+  await db.connect();
+  await db.query(seedSql);
+  return { db, databaseUrl: `postgres://${postgres.user}@${postgres.host}:${postgres.port}/${postgres.dbname}` };
 }
