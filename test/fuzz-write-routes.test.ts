@@ -1,0 +1,101 @@
+/**
+ * Fuzzes every write route with fast-check (10,000+ generated bodies: wrong types, huge and odd
+ * numbers, unicode, deep nesting, missing and extra fields, non-JSON text, and some valid bodies):
+ * never a 5xx, a refused request never changes the database, an accepted sync changes stock by
+ * exactly its delta. Set TEST_SEED to replay a failure; the seed is printed on failure.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProduct, dropDatabase, sql, startTestApp, testConfig, type TestApp } from './helpers/test-env.js';
+import { seedFromEnv } from './helpers/seeded-random.js';
+
+let t: TestApp;
+const products = [1, 2, 3];
+beforeAll(async () => {
+  t = await startTestApp(testConfig({ engine: { shards: 2 } }));
+  for (const productId of products) await createProduct(t.app, { product_id: productId, stock: 1_000_000 });
+});
+afterAll(async () => { await t.close(); await dropDatabase(t.config); });
+
+/** Everything a refused request must leave as it was, in one cheap query. */
+async function checksum() {
+  const [row] = await sql(t.services, `SELECT
+      (SELECT count(*) FROM inventories)::int AS products,
+      (SELECT coalesce(sum(stock), 0) FROM inventories)::float8 AS stock,
+      (SELECT coalesce(sum(version), 0) FROM inventories)::float8 AS versions,
+      (SELECT count(*) FROM inventory_logs)::int AS logs,
+      (SELECT count(*) FROM inventory_idempotency)::int AS keys`);
+  return row!;
+}
+
+const oddNumber = fc.constantFrom(0, -0, 1.5, -1, 2 ** 53, -(2 ** 53), 2 ** 63, 1e308, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 1e-7);
+const oddString = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.constantFrom('', ' ', '\u0000', 'x'.repeat(600), '１２３', '1e3', 'null'));
+const deepNesting = fc.integer({ min: 1, max: 200 }).map((depth) => {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i += 1) value = i % 2 === 0 ? [value] : { a: value };
+  return value;
+});
+const anyField = fc.oneof(fc.integer(), oddNumber, oddString, fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 3 }), deepNesting);
+const field = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 6, arbitrary: valid }, { weight: 1, arbitrary: anyField });
+const extraFields = fc.dictionary(fc.string({ maxLength: 8 }), anyField, { maxKeys: 2 });
+
+const syncBody = fc.tuple(fc.record({
+  product_id: field(fc.constantFrom(...products, 404)),
+  delta: field(fc.integer({ min: -50, max: 50 })),
+  order_id: field(fc.string({ minLength: 1, maxLength: 20 })),
+  idempotency_key: field(fc.string({ minLength: 1, maxLength: 20 })),
+  expected_version: field(fc.integer({ min: 1, max: 5 })),
+  reason: field(fc.string({ maxLength: 30 })),
+  trace_id: field(fc.stringMatching(/^[a-z0-9-]{1,20}$/)),
+}, { requiredKeys: [] }), fc.oneof({ weight: 4, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: extraFields }))
+  .map(([body, extra]) => ({ ...extra, ...body }));
+
+const createBody = fc.tuple(fc.record({
+  product_id: field(fc.integer({ min: 10, max: 10_000 })),
+  product_name: field(fc.string({ maxLength: 30 })),
+  stock: field(fc.integer({ min: 0, max: 1000 })),
+  status: field(fc.constantFrom('active', 'inactive', 'locked')),
+  min_stock: field(fc.integer({ min: 0, max: 10 })),
+  max_stock: field(fc.integer({ min: 0, max: 2000 })),
+}, { requiredKeys: [] }), fc.oneof({ weight: 4, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: extraFields }))
+  .map(([body, extra]) => ({ ...extra, ...body }));
+
+/** A body: usually JSON from the route's generator, sometimes any JSON value or raw non-JSON text. */
+const payloadOf = (structured: fc.Arbitrary<object>) => fc.oneof(
+  { weight: 8, arbitrary: structured.map((body) => JSON.stringify(body)) },
+  { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value) ?? 'null') },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }) },
+);
+
+interface WriteRoute { name: string; method: 'POST' | 'PUT'; url: string; payload: fc.Arbitrary<string>; runs: number }
+const routes: WriteRoute[] = [
+  { name: 'sync', method: 'POST', url: '/api/v1/sync-stock', payload: payloadOf(syncBody), runs: 6000 },
+  { name: 'create', method: 'POST', url: '/api/v1/inventory', payload: payloadOf(createBody), runs: 4000 },
+];
+
+describe('fuzzed write routes', () => {
+  it.each(routes)('$name: no 5xx, refusals change nothing', async (route) => {
+    const seed = seedFromEnv();
+    let accepted = 0;
+    await fc.assert(fc.asyncProperty(route.payload, async (payload) => {
+      const before = await checksum();
+      const answer = await t.app.inject({ method: route.method, url: route.url, headers: { 'content-type': 'application/json' }, payload });
+      expect(answer.statusCode, payload).toBeLessThan(500);
+      const body = answer.json();
+      expect(body.success, payload).toBe(answer.statusCode < 400);
+      const after = await checksum();
+      if (answer.statusCode >= 400) {
+        expect(typeof body.code).toBe('string');
+        expect(after, payload).toEqual(before);
+        return;
+      }
+      accepted += 1;
+      if (route.name === 'sync' && body.data.replayed === false) {
+        expect(after.stock - before.stock, payload).toBe(body.data.delta);
+        expect(after.logs - before.logs).toBe(1);
+      }
+    }), { numRuns: route.runs, seed });
+    // The generators reach the accepting paths too, not only validation.
+    expect(accepted).toBeGreaterThan(route.runs / 50);
+  }, 240_000);
+});
