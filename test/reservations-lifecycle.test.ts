@@ -2,21 +2,16 @@
 // idempotency by order_id, status rules, and that every bad request (ids out of range, bad
 // quantities, TTL out of bounds, unknown / expired / already-final reservations) is a 4xx with its
 // code and changes nothing (product row, reservations and log rows compared before and after).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProduct, dropDatabase, sql, startTestApp, sync, testConfig, type TestApp } from './helpers/test-env.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createProduct, sql, sync, testConfig } from './helpers/test-env.js';
+import { withTestApp } from './helpers/with-test-app.js';
 import { call, finishReservation, reserve } from './helpers/api.js';
 
 const config = testConfig({ reservations: { sweep_interval_ms: 100, ttl_seconds_max: 3600 } });
-let t: TestApp;
+const t = withTestApp(config);
 
 beforeAll(async () => {
-  t = await startTestApp(config);
   await createProduct(t.app, { product_id: 1, stock: 100 });
-});
-
-afterAll(async () => {
-  await t?.close();
-  await dropDatabase(config);
 });
 
 async function snapshot() {

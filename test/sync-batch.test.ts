@@ -2,13 +2,14 @@
 // would (success or refusal code, before/after stock, replays), in request order: two seeded
 // random batches of 1,000 items over 50 products with locked, inactive, missing and capped
 // products, reused keys and stale versions; and that malformed batches are refused whole.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProduct, dropDatabase, sql, startTestApp, testConfig, type TestApp } from './helpers/test-env.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createProduct, sql, testConfig } from './helpers/test-env.js';
+import { withTestApp } from './helpers/with-test-app.js';
 import { call, seededRandom } from './helpers/api.js';
 
 const seed = Number(process.env.TEST_SEED ?? Date.now() % 2 ** 31);
 const config = testConfig();
-let t: TestApp;
+const t = withTestApp(config);
 
 interface ModelProduct { stock: number; status: 'active' | 'inactive' | 'locked'; maxStock: number }
 interface Stored { delta: number; opType: string; before: number; after: number }
@@ -20,7 +21,6 @@ const products = new Map<number, ModelProduct>();
 const storedKeys = new Map<string, Stored>();
 
 beforeAll(async () => {
-  t = await startTestApp(config);
   const random = seededRandom(seed);
   for (let productId = 1; productId <= productCount; productId += 1) {
     const status = productId <= 3 ? 'locked' : productId <= 5 ? 'inactive' : 'active';
@@ -29,11 +29,6 @@ beforeAll(async () => {
     products.set(productId, { stock, status, maxStock });
     await createProduct(t.app, { product_id: productId, stock, status, max_stock: maxStock });
   }
-});
-
-afterAll(async () => {
-  await t?.close();
-  await dropDatabase(config);
 });
 
 function randomItems(random: () => number, count: number): Item[] {

@@ -19,7 +19,7 @@ export const nextCursorSchema = {
 export function parseCursor(cursor: string | undefined): number | null {
   if (cursor === undefined) return null;
   const key = Number(cursor);
-  if (!Number.isSafeInteger(key)) throw errors.validation('query.cursor', 'is not a cursor from a previous page');
+  if (!Number.isSafeInteger(key)) throw errors.validation('querystring.cursor', 'is not a cursor from a previous page');
   return key;
 }
 

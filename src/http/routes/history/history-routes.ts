@@ -25,7 +25,7 @@ export async function historyRoutes(app: FastifyInstance, services: Services): P
   app.get<{ Querystring: LogsLookupQuery }>('/api/v1/logs', { schema: logsLookupSchema }, async (request) => {
     const { order_id: orderId, trace_id: traceId } = request.query;
     if ((orderId === undefined) === (traceId === undefined)) {
-      throw errors.invalidRequest('Give exactly one of query.order_id or query.trace_id.');
+      throw errors.invalidRequest('Give exactly one of querystring.order_id or querystring.trace_id.');
     }
     const lookup: LogLookup = orderId !== undefined ? { by: 'order_id', value: orderId } : { by: 'trace_id', value: traceId! };
     const rows = await selectLogsBy(services.readPool, lookup, parseCursor(request.query.cursor), request.query.limit + 1);
