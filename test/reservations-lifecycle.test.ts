@@ -7,7 +7,7 @@ import { createProduct, sql, sync, testConfig } from './helpers/test-env.js';
 import { withTestApp } from './helpers/with-test-app.js';
 import { call, finishReservation, reserve } from './helpers/api.js';
 
-const config = testConfig({ reservations: { sweep_interval_ms: 100, ttl_seconds_max: 3600 } });
+const config = testConfig({ reservations: { sweep_interval_ms: 100, ttl_seconds_max: 3600, sweep_batch_max: 3 } });
 const t = withTestApp(config);
 
 beforeAll(async () => {
@@ -137,6 +137,16 @@ describe('reservation lifecycle', () => {
     await expectRefusedUnchanged(() => finishReservation(t.app, overdue, 'confirm', { colour: 'red' }), 400, 'VALIDATION_ERROR');
     expect((await t.services.sweeper.sweepOnce()).expired).toBe(1);
     await expectRefusedUnchanged(() => finishReservation(t.app, overdue, 'confirm'), 409, 'RESERVATION_NOT_PENDING');
+  });
+
+  it('sweeps in bounded batches of reservations.sweep_batch_max, oldest first', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 7; i += 1) ids.push(await pendingReservation(`batch-${i}`));
+    await sql(t.services, `UPDATE inventory_reservations SET expires_at = now() - (interval '1 minute' * (10 - id % 10))
+                            WHERE id = ANY($1::bigint[])`, [ids]);
+    const passes = [await t.services.sweeper.sweepOnce(), await t.services.sweeper.sweepOnce(), await t.services.sweeper.sweepOnce()];
+    expect(passes).toEqual([{ expired: 3, refused: 0, due: 3 }, { expired: 3, refused: 0, due: 3 }, { expired: 1, refused: 0, due: 1 }]);
+    expect(await t.services.sweeper.sweepOnce()).toEqual({ expired: 0, refused: 0, due: 0 });
   });
 
   it('applies status rules: locked refuses confirm (423) but lets a release free the stock', async () => {

@@ -137,3 +137,18 @@ describe(`sync batch (seed ${seed}; rerun with TEST_SEED=${seed})`, () => {
     expect(await sql(t.services, 'SELECT product_id, stock, version FROM inventories ORDER BY product_id')).toEqual(before);
   });
 });
+
+describe('replays on a cached product', () => {
+  it('a retried order deduction replays its first result after stock ran out, and a changed one conflicts', async () => {
+    await createProduct(t.app, { product_id: 100, stock: 5 });
+    const first = await call(t.app, 'POST', '/api/v1/sync-stock', { product_id: 100, delta: -5, order_id: 'sold-out' });
+    expect(first.body.data).toMatchObject({ before_stock: 5, after_stock: 0, replayed: false });
+    // The actor now trusts its cached state (stock 0): the retry must still find the stored result.
+    const retry = await call(t.app, 'POST', '/api/v1/sync-stock', { product_id: 100, delta: -5, order_id: 'sold-out' });
+    expect(retry.status).toBe(200);
+    expect(retry.body.data).toMatchObject({ before_stock: 5, after_stock: 0, replayed: true });
+    const changed = await call(t.app, 'POST', '/api/v1/sync-stock', { product_id: 100, delta: -4, order_id: 'sold-out' });
+    expect(changed.status).toBe(409);
+    expect(changed.body.code).toBe('IDEMPOTENCY_CONFLICT');
+  });
+});
