@@ -12,6 +12,11 @@ import { validatorCompiler } from './http/validation.js';
 import { healthRoute } from './http/routes/system/health-route.js';
 import { inventoryRoutes } from './http/routes/inventory/inventory-routes.js';
 import { syncRoutes } from './http/routes/sync/sync-route.js';
+import { syncBatchRoutes } from './http/routes/sync/sync-batch-route.js';
+import { inventoryManageRoutes } from './http/routes/inventory/inventory-manage-routes.js';
+import { reservationRoutes } from './http/routes/reservations/reservation-routes.js';
+import { historyRoutes } from './http/routes/history/history-routes.js';
+import { registerOpenApi } from './http/openapi.js';
 
 export async function buildApp(services: Services): Promise<FastifyInstance> {
   const app = Fastify({
@@ -31,10 +36,15 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   installErrorHandler(app);
   installTraceIds(app);
   installAuth(app, services.config.server.auth_token);
+  await registerOpenApi(app);
   await app.register(async (scope) => {
     await healthRoute(scope, services);
     await syncRoutes(scope, services);
+    await syncBatchRoutes(scope, services);
     await inventoryRoutes(scope, services);
+    await inventoryManageRoutes(scope, services);
+    await reservationRoutes(scope, services);
+    await historyRoutes(scope, services);
   });
   return app;
 }

@@ -18,6 +18,10 @@ export type ErrorCode =
   | 'INVENTORY_ALREADY_EXISTS'
   | 'INVENTORY_LOCKED'
   | 'INVENTORY_INACTIVE'
+  | 'RESERVATION_NOT_FOUND'
+  | 'RESERVATION_NOT_PENDING'
+  | 'RESERVATION_EXPIRED'
+  | 'RESERVATION_NOT_EXPIRED'
   | 'OVERLOADED'
   | 'DATABASE_UNAVAILABLE'
   | 'COMMIT_OUTCOME_UNKNOWN'
@@ -74,6 +78,26 @@ export const errors = {
   inventoryInactive: (productId: number) =>
     new AppError(409, 'INVENTORY_INACTIVE',
       `Product ${productId} is inactive; stock changes are refused until it is set active.`),
+  insufficientStockToReserve: (productId: number, available: number, quantity: number) =>
+    new AppError(409, 'INSUFFICIENT_STOCK',
+      `Product ${productId} has ${available} available; ${quantity} cannot be reserved.`),
+  stockBelowReserved: (productId: number, stock: number, reserved: number) =>
+    new AppError(409, 'INSUFFICIENT_STOCK',
+      `Product ${productId} has ${reserved} reserved; its stock cannot be set to ${stock}. ` +
+      'Confirm or release reservations first.'),
+  stockAboveMax: (productId: number, stock: number, maxStock: number) =>
+    new AppError(409, 'MAX_STOCK_EXCEEDED',
+      `Product ${productId} would have stock ${stock}, above its max_stock of ${maxStock}.`),
+  reservationNotFound: (reservationId: number) =>
+    new AppError(404, 'RESERVATION_NOT_FOUND', `No reservation ${reservationId} exists.`),
+  reservationNotPending: (reservationId: number, status: string) =>
+    new AppError(409, 'RESERVATION_NOT_PENDING',
+      `Reservation ${reservationId} is already ${status}; only a pending reservation can be confirmed or released.`),
+  reservationExpired: (reservationId: number) =>
+    new AppError(409, 'RESERVATION_EXPIRED',
+      `Reservation ${reservationId} has passed its expiry and is being released; reserve again with a new order_id.`),
+  reservationNotExpired: (reservationId: number) =>
+    new AppError(409, 'RESERVATION_NOT_EXPIRED', `Reservation ${reservationId} has not reached its expiry yet.`),
   overloaded: (what: string, retryAfterSeconds = 1) =>
     new AppError(503, 'OVERLOADED', `The service is at capacity (${what}); retry shortly.`, retryAfterSeconds),
   databaseUnavailable: () =>

@@ -52,8 +52,8 @@ export const bodyLimitBytes = 2 * 1024 * 1024;
 
 /** A flush sends each delta's log columns as one array per column, so no per-row bind limit. */
 export const postgresBindParametersMax = 65_535;
-/** Bind parameters of the apply statement: 6 scalars plus 9 column arrays. */
-export const applyStatementParameters = 15;
+/** Bind parameters of the apply statement: 9 scalars plus 13 column arrays. */
+export const applyStatementParameters = 22;
 assert(applyStatementParameters <= postgresBindParametersMax);
 assert(stockMax + flushOpsMaxLimit * deltaAbsMaxLimit < Number.MAX_SAFE_INTEGER);
 assert(pageRowsDefault <= pageRowsMax);

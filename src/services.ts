@@ -10,6 +10,7 @@ import { createBatchedEngine, type StockEngine } from './engine/stock-engine.js'
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { ensureDatabase, migrate } from './store/postgres/migrate.js';
 import { createPool } from './store/postgres/pool.js';
+import { startReservationSweeper, type ReservationSweeper } from './reservations/reservation-sweeper.js';
 import { connectRedis, createRedisClient, type RedisClient } from './store/redis/redis-client.js';
 import { createStockCacheWriter, type StockCacheWriter } from './store/redis/stock-cache.js';
 import { stockKeys, type StockKeys } from './store/redis/stock-keys.js';
@@ -26,6 +27,8 @@ export interface Services {
   readonly keys: StockKeys;
   readonly cacheWriter: StockCacheWriter;
   readonly engine: StockEngine;
+  /** Releases expired reservations through the engine; stopped first on close. */
+  readonly sweeper: ReservationSweeper;
   readonly startedAt: Date;
   /** Drains the engine, then closes pools and Redis. */
   close(): Promise<void>;
@@ -65,11 +68,17 @@ export async function createServices(config: Config, options: ServicesOptions = 
     log,
   });
   metrics.setQueueDepthSource(() => engine.queueDepths());
+  const sweeper = startReservationSweeper({
+    pool: readPool, engine, metrics, log,
+    intervalMs: config.reservations.sweep_interval_ms,
+    batchMax: config.reservations.sweep_batch_max,
+  });
 
   let closing: Promise<void> | null = null;
   return {
-    config, log, metrics, readPool, enginePool, redis, keys, cacheWriter, engine, startedAt: new Date(),
+    config, log, metrics, readPool, enginePool, redis, keys, cacheWriter, engine, sweeper, startedAt: new Date(),
     close: () => (closing ??= (async () => {
+      await sweeper.stop();
       await engine.drain();
       await Promise.allSettled([enginePool.end(), readPool.end()]);
       redis.disconnect();

@@ -39,7 +39,7 @@ it('SIGTERM under load: exits 0 promptly and every 200 is committed', async () =
   const stopMs = await service.stop('SIGTERM');
   await Promise.all(load);
 
-  expect(service.exitCode).toBe(0);
+  expect(service.exitCode, service.output).toBe(0);
   expect(stopMs).toBeLessThan(10_000);
   const ok = attempts.filter((a) => a.status === 200);
   expect(ok.length).toBeGreaterThan(0);

@@ -7,13 +7,11 @@
  */
 import { randomInt } from 'node:crypto';
 import type pg from 'pg';
-import { assert } from '../assert.js';
+import { assert, assertNever } from '../assert.js';
 import { AppError, errors, isConnectionError, pgErrorCodes } from '../errors.js';
 import * as limits from '../limits.js';
-import {
-  applyPlan, productStateOf, selectProductForUpdate, selectStoredResults, selectVersion,
-  type AppliedRow, type ProductRow, type StoredResultRow,
-} from '../store/postgres/flush-queries.js';
+import { applyPlan, finishingEntries, selectVersion, type AppliedRow } from '../store/postgres/flush-queries.js';
+import { loadUntrusted, type LoadableWork } from './stock-actor-load.js';
 import { resolveFlushOutcome, type FlushOutcome } from './stock-actor-outcome.js';
 import { planProduct, type ProductPlan } from './stock-plan.js';
 import { idempotencyKeyOf, type ChangeResult, type StoredResult } from './stock-types.js';
@@ -21,13 +19,9 @@ import type { ActorContext, Pending } from './stock-actor-types.js';
 
 const noStoredResults: ReadonlyMap<string, StoredResult> = new Map();
 
-interface ProductWork {
-  productId: number;
-  pendings: Pending[];
-  /** Loaded under lock in this flush: its refusals need no version check. */
-  loadedNow: boolean;
+interface ProductWork extends LoadableWork {
   plan: ProductPlan | null;
-  statement: 'apply' | 'check' | 'none';
+  statement: 'apply' | 'check' | 'reload' | 'none';
 }
 
 /**
@@ -73,7 +67,7 @@ function groupByProduct(batch: Pending[]): ProductWork[] {
     const productId = pending.op.productId;
     let work = byProduct.get(productId);
     if (work === undefined) {
-      work = { productId, pendings: [], loadedNow: false, plan: null, statement: 'none' };
+      work = { productId, pendings: [], loadedNow: false, reservations: new Map(), plan: null, statement: 'none' };
       byProduct.set(productId, work);
     }
     work.pendings.push(pending);
@@ -83,54 +77,21 @@ function groupByProduct(batch: Pending[]): ProductWork[] {
   return [...byProduct.values()].sort((a, b) => a.productId - b.productId);
 }
 
-interface Loaded {
-  inTransaction: boolean;
-  storedResults: Map<number, Map<string, StoredResult>>;
-}
-
-/** BEGIN, then lock and read every product the cache lacks, with the stored results of its keys. */
-async function loadUntrusted(ctx: ActorContext, client: pg.PoolClient, works: ProductWork[]): Promise<Loaded | Error> {
-  const untrusted = works.filter((work) => !ctx.products.has(work.productId));
-  const loaded: Loaded = { inTransaction: false, storedResults: new Map() };
-  if (untrusted.length === 0) return loaded;
-  const queries: Promise<pg.QueryResult>[] = [client.query('BEGIN')];
-  const reads: { work: ProductWork; row: Promise<pg.QueryResult>; stored: Promise<pg.QueryResult> | null }[] = [];
-  for (const work of untrusted) {
-    const keys = work.pendings.map((pending) => idempotencyKeyOf(pending.op)).filter((key) => key !== null);
-    const row = client.query(selectProductForUpdate(work.productId));
-    const stored = keys.length > 0 ? client.query(selectStoredResults(work.productId, keys)) : null;
-    reads.push({ work, row, stored });
-    queries.push(row);
-    if (stored !== null) queries.push(stored);
-  }
-  const settled = await Promise.allSettled(queries);
-  const failure = settled.find((result) => result.status === 'rejected');
-  if (failure !== undefined) {
-    await client.query('ROLLBACK').catch(() => {});
-    return (failure as PromiseRejectedResult).reason as Error;
-  }
-  loaded.inTransaction = true;
-  for (const { work, row, stored } of reads) {
-    work.loadedNow = true;
-    const rows = (await row).rows as ProductRow[];
-    if (rows[0] !== undefined) ctx.products.set(productStateOf(rows[0]));
-    if (stored !== null) {
-      const results = new Map<string, StoredResult>();
-      for (const { idem_key, ...result } of (await stored).rows as StoredResultRow[]) results.set(idem_key, result);
-      loaded.storedResults.set(work.productId, results);
-    }
-  }
-  return loaded;
-}
-
 function planWork(ctx: ActorContext, work: ProductWork, storedResults: ReadonlyMap<string, StoredResult> | undefined): void {
   const state = ctx.products.get(work.productId);
   if (state === undefined) {
     assert(work.loadedNow, 'a product missing from the cache must have been loaded');
     return; // no row: every op is refused with INVENTORY_NOT_FOUND when settled
   }
-  work.plan = planProduct(state, work.pendings.map((pending) => pending.op), storedResults ?? noStoredResults);
-  if (work.plan.entries.length > 0) {
+  work.plan = planProduct(state, work.pendings.map((pending) => pending.op), storedResults ?? noStoredResults, work.reservations);
+  const refusedKeyed = work.plan.decisions.some((decision, index) =>
+    decision.kind === 'refuse' && idempotencyKeyOf(work.pendings[index]!.op) !== null);
+  if (!work.loadedNow && refusedKeyed) {
+    // A cached state says nothing of stored keys: a keyed op refused on it may have a committed
+    // first result (to replay, or to conflict with). Reload under lock, with the stored results,
+    // and judge every op of the product again, in order.
+    work.statement = 'reload';
+  } else if (work.plan.entries.length > 0) {
     work.statement = 'apply';
   } else if (!work.loadedNow && work.plan.decisions.some((decision) => decision.kind === 'refuse')) {
     // Refusals judged on a cached state stand only if the row is still at that version.
@@ -146,7 +107,7 @@ type Written =
 async function writeAndCommit(
   ctx: ActorContext, client: pg.PoolClient, works: ProductWork[], inTransaction: boolean, flushId: number,
 ): Promise<Written> {
-  const writes = works.filter((work) => work.statement !== 'none');
+  const writes = works.filter((work) => work.statement === 'apply' || work.statement === 'check');
   const needsTransaction = inTransaction || writes.some((work) => work.statement === 'apply');
   if (writes.length === 0 && !needsTransaction) return { kind: 'committed', rows: new Map() };
   const queries: Promise<pg.QueryResult>[] = [];
@@ -218,10 +179,14 @@ function settleCommitted(ctx: ActorContext, works: ProductWork[], rows: Map<numb
           continue;
         }
         assert(row.version === plan.baseVersion + 1 && row.log_ids.length === plan.entries.length);
+        assert(row.finished_rows === finishingEntries(plan), 'a reservation the plan ended was not pending');
         const state = ctx.products.get(work.productId)!;
         assert(row.stock === state.stock + plan.netStock && row.reserved === state.reserved + plan.netReserved,
           'the committed stock differs from the plan');
-        ctx.products.set({ ...state, stock: row.stock, reserved: row.reserved, version: row.version });
+        ctx.products.set({
+          ...state, stock: row.stock, reserved: row.reserved, version: row.version,
+          status: row.status, minStock: row.min_stock, maxStock: row.max_stock,
+        });
         settlePlan(ctx, work, row);
         continue;
       }
@@ -236,9 +201,15 @@ function settleCommitted(ctx: ActorContext, works: ProductWork[], rows: Map<numb
         settlePlan(ctx, work, null);
         continue;
       }
+      case 'reload':
+        ctx.products.delete(work.productId);
+        requeued.push(...work.pendings);
+        continue;
       case 'none':
         settlePlan(ctx, work, null);
         continue;
+      default:
+        assertNever(work.statement);
     }
   }
   if (requeued.length > 0) ctx.requeue(requeued);
@@ -260,6 +231,7 @@ function settlePlan(ctx: ActorContext, work: ProductWork, row: AppliedRow | null
           product_id: plan.productId, delta: entry.delta, before_stock: entry.beforeStock, after_stock: entry.afterStock,
           stock: row.stock, reserved: row.reserved, available: row.available, version: row.version,
           log_id: row.log_ids[decision.entryIndex]!, replayed: false,
+          reserved_delta: entry.reservedDelta, reservation_id: row.reservation_ids[decision.entryIndex] ?? null,
         };
         answers.push([pending, results[index]]);
         break;

@@ -6,7 +6,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { assert } from '../assert.js';
-import { selectFlushLogIds, selectVersion } from '../store/postgres/flush-queries.js';
+import {
+  finishingEntries, selectCreatedReservations, selectFlushLogIds, selectVersion,
+} from '../store/postgres/flush-queries.js';
 import type { AppliedRow } from '../store/postgres/flush-queries.js';
 import type { ProductPlan } from './stock-plan.js';
 
@@ -43,7 +45,11 @@ async function readOutcomes(pool: pg.Pool, plans: ProductPlan[], flushId: number
         continue;
       }
       assert(logIds.length === plan.entries.length, 'a flush landed partly');
-      outcomes.set(plan.productId, { landed: true, row: committedRow(plan, logIds) });
+      const created = plan.entries.some(({ reservation }) => reservation?.action === 'create')
+        ? (await client.query(selectCreatedReservations(plan.productId, logIds))).rows as { reserve_log_id: number; id: number }[]
+        : [];
+      const createdByLog = new Map(created.map((row) => [row.reserve_log_id, row.id]));
+      outcomes.set(plan.productId, { landed: true, row: committedRow(plan, logIds, createdByLog) });
     }
   } finally {
     client.release();
@@ -51,8 +57,21 @@ async function readOutcomes(pool: pg.Pool, plans: ProductPlan[], flushId: number
   return outcomes;
 }
 
-function committedRow(plan: ProductPlan, logIds: number[]): AppliedRow {
+function committedRow(plan: ProductPlan, logIds: number[], createdByLog: Map<number, number>): AppliedRow {
   const stock = plan.baseStock + plan.netStock;
   const reserved = plan.baseReserved + plan.netReserved;
-  return { stock, reserved, available: stock - reserved, version: plan.baseVersion + 1, log_ids: logIds };
+  const reservationIds = plan.entries.map(({ reservation }, index) => {
+    if (reservation === null) return null;
+    if (reservation.action !== 'create') return reservation.reservationId;
+    const id = createdByLog.get(logIds[index]!);
+    assert(id !== undefined, 'a landed reserve has no reservation row');
+    return id;
+  });
+  return {
+    stock, reserved, available: stock - reserved, version: plan.baseVersion + 1,
+    status: plan.changes?.status ?? plan.base.status,
+    min_stock: plan.changes?.minStock ?? plan.base.minStock,
+    max_stock: plan.changes?.maxStock ?? plan.base.maxStock,
+    log_ids: logIds, reservation_ids: reservationIds, finished_rows: finishingEntries(plan),
+  };
 }

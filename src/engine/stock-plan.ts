@@ -3,26 +3,15 @@
  * operations in arrival order, decide which apply, which are refused and which wait for the next
  * flush, against the running stock. The I/O half (`stock-actor-flush.ts`) only executes the plan.
  */
-import { assert, assertNever } from '../assert.js';
-import { AppError, errors } from '../errors.js';
+import { assert } from '../assert.js';
+import { errors, type AppError } from '../errors.js';
+import { applyOp, judge, type PlannedEntry, type RunningState } from './stock-plan-ops.js';
 import {
-  idempotencyKeyOf, type LogOpType, type ProductState, type StockOp, type StoredResult,
+  expectedVersionOf, idempotencyKeyOf, keyedRequestOf, type KeyedRequest, type ProductChanges, type ProductState,
+  type ReservationState, type StockOp, type StoredResult,
 } from './stock-types.js';
 
-/** One log row to write: an applied operation with the stock before and after it. */
-export interface PlannedEntry {
-  opIndex: number;
-  opType: LogOpType;
-  delta: number;
-  reservedDelta: number;
-  beforeStock: number;
-  afterStock: number;
-  orderId: string | null;
-  reason: string | null;
-  operator: string | null;
-  traceId: string | null;
-  idemKey: string | null;
-}
+export type { PlannedEntry, PlannedReservation } from './stock-plan-ops.js';
 
 export type OpDecision =
   | { kind: 'apply'; entryIndex: number }
@@ -36,6 +25,8 @@ export type OpDecision =
 
 export interface ProductPlan {
   productId: number;
+  /** The row the plan was computed from. */
+  base: ProductState;
   /** The state the plan was computed from; the UPDATE is guarded by its version. */
   baseVersion: number;
   baseStock: number;
@@ -44,18 +35,24 @@ export interface ProductPlan {
   entries: PlannedEntry[];
   netStock: number;
   netReserved: number;
+  /** The fields an applied operator update sets; null when the plan has no update. */
+  changes: ProductChanges | null;
 }
+
+const noReservations: ReadonlyMap<number, ReservationState> = new Map();
 
 export function planProduct(
   state: ProductState,
   ops: readonly StockOp[],
   storedResults: ReadonlyMap<string, StoredResult>,
+  /** The reservations its ops end, read under the product's row lock. */
+  reservations: ReadonlyMap<number, ReservationState> = noReservations,
 ): ProductPlan {
   const plan: ProductPlan = {
-    productId: state.productId, baseVersion: state.version, baseStock: state.stock, baseReserved: state.reserved,
-    decisions: [], entries: [], netStock: 0, netReserved: 0,
+    productId: state.productId, base: state, baseVersion: state.version, baseStock: state.stock, baseReserved: state.reserved,
+    decisions: [], entries: [], netStock: 0, netReserved: 0, changes: null,
   };
-  const running = { stock: state.stock, reserved: state.reserved };
+  const running: RunningState = { stock: state.stock, reserved: state.reserved, finished: new Map() };
   const appliedKeys = new Map<string, number>(); // key → opIndex of the op that applies it
   let deferring = false;
 
@@ -75,26 +72,32 @@ export function planProduct(
     }
     // A compare-and-set must see the committed state it names, so it never shares a flush with
     // an earlier change: it waits, and so does everything behind it, to keep arrival order.
-    if (op.expectedVersion !== null && plan.entries.length > 0) {
+    if (expectedVersionOf(op) !== null && plan.entries.length > 0) {
       deferring = true;
       plan.decisions.push({ kind: 'defer' });
       continue;
     }
-    const refusal = judge(state, running, op);
+    const refusal = judge(state, running, op, reservations);
     if (refusal !== null) {
       plan.decisions.push({ kind: 'refuse', error: refusal });
       continue;
     }
-    const entry = applyOp(running, op, opIndex, key);
+    const entry = applyOp(running, op, opIndex, key, reservations);
     plan.decisions.push({ kind: 'apply', entryIndex: plan.entries.length });
     plan.entries.push(entry);
     if (key !== null) appliedKeys.set(key, opIndex);
+    if (op.kind === 'update') {
+      // Later ops must be judged against the status and limits this update sets: next flush.
+      plan.changes = op.changes;
+      deferring = true;
+    }
   }
 
   plan.netStock = running.stock - state.stock;
   plan.netReserved = running.reserved - state.reserved;
   assert(plan.decisions.length === ops.length);
   assert(plan.entries.reduce((sum, entry) => sum + entry.delta, 0) === plan.netStock);
+  assert(plan.entries.reduce((sum, entry) => sum + entry.reservedDelta, 0) === plan.netReserved);
   assert(running.stock >= running.reserved && running.reserved >= 0, 'a plan took available below 0');
   return plan;
 }
@@ -106,62 +109,37 @@ function replayOf(
   appliedKeys: ReadonlyMap<string, number>,
   ops: readonly StockOp[],
 ): OpDecision | null {
+  const asked = keyedRequestOf(op)!;
   const stored = storedResults.get(key);
   if (stored !== undefined) {
-    return stored.delta === op.delta && stored.op_type === op.opType
+    const first: KeyedRequest = { opType: stored.op_type as KeyedRequest['opType'], delta: stored.delta, reservedDelta: stored.reserved_delta };
+    return sameRequest(first, asked)
       ? { kind: 'replay-stored', result: stored }
-      : { kind: 'refuse', error: errors.idempotencyConflict(describeKey(op), `delta ${stored.delta}`) };
+      : { kind: 'refuse', error: errors.idempotencyConflict(describeKey(op), describeRequest(first)) };
   }
   const firstIndex = appliedKeys.get(key);
   if (firstIndex === undefined) return null;
-  const first = ops[firstIndex]!;
-  return first.delta === op.delta && first.opType === op.opType
+  const first = keyedRequestOf(ops[firstIndex]!)!;
+  return sameRequest(first, asked)
     ? { kind: 'replay-batch', opIndex: firstIndex }
-    : { kind: 'refuse', error: errors.idempotencyConflict(describeKey(op), `delta ${first.delta}`) };
+    : { kind: 'refuse', error: errors.idempotencyConflict(describeKey(op), describeRequest(first)) };
+}
+
+function sameRequest(a: KeyedRequest, b: KeyedRequest): boolean {
+  return a.opType === b.opType && a.delta === b.delta && a.reservedDelta === b.reservedDelta;
+}
+
+function describeRequest(request: KeyedRequest): string {
+  return request.opType === 'reserve' ? `quantity ${request.reservedDelta}` : `delta ${request.delta}`;
 }
 
 function describeKey(op: StockOp): string {
-  return op.orderId !== null
-    ? `order_id '${op.orderId}' (${op.opType}) on product ${op.productId}`
-    : `idempotency_key '${op.idempotencyKey}' on product ${op.productId}`;
-}
-
-/** The refusal of `op` against the running state, or null when it may apply. */
-function judge(state: ProductState, running: { stock: number; reserved: number }, op: StockOp): AppError | null {
-  switch (state.status) {
-    case 'active': break;
-    case 'locked': return errors.inventoryLocked(state.productId);
-    case 'inactive': return errors.inventoryInactive(state.productId);
-    default: assertNever(state.status);
-  }
-  if (op.expectedVersion !== null && op.expectedVersion !== state.version) {
-    return errors.versionConflict(state.productId, op.expectedVersion, state.version);
-  }
   switch (op.kind) {
-    case 'delta': {
-      const available = running.stock - running.reserved;
-      if (op.delta < 0 && available + op.delta < 0) {
-        return errors.insufficientStock(state.productId, available, op.delta);
-      }
-      if (op.delta > 0 && state.maxStock > 0 && running.stock + op.delta > state.maxStock) {
-        return errors.maxStockExceeded(state.productId, running.stock, op.delta, state.maxStock);
-      }
-      return null;
-    }
-    default: return assertNever(op.kind);
-  }
-}
-
-function applyOp(running: { stock: number; reserved: number }, op: StockOp, opIndex: number, idemKey: string | null): PlannedEntry {
-  switch (op.kind) {
-    case 'delta': {
-      const beforeStock = running.stock;
-      running.stock += op.delta;
-      return {
-        opIndex, opType: op.opType, delta: op.delta, reservedDelta: 0, beforeStock, afterStock: running.stock,
-        orderId: op.orderId, reason: op.reason, operator: op.operator, traceId: op.traceId, idemKey,
-      };
-    }
-    default: return assertNever(op.kind);
+    case 'delta':
+      return op.orderId !== null
+        ? `order_id '${op.orderId}' (${op.opType}) on product ${op.productId}`
+        : `idempotency_key '${op.idempotencyKey}' on product ${op.productId}`;
+    case 'reserve': return `order_id '${op.orderId}' (reserve) on product ${op.productId}`;
+    default: return `${op.kind} on product ${op.productId}`;
   }
 }

@@ -1,4 +1,5 @@
 /** The vocabulary of the engine: a product's state, the operations asked of it, their results. */
+import { assertNever } from '../assert.js';
 
 export type InventoryStatus = 'active' | 'inactive' | 'locked';
 export const inventoryStatuses: readonly InventoryStatus[] = ['active', 'inactive', 'locked'];
@@ -16,10 +17,17 @@ export interface ProductState {
 
 export type LogOpType = 'deduct' | 'add' | 'sync' | 'init' | 'reserve' | 'release' | 'confirm' | 'fix' | 'update';
 
-/** A signed change of stock: an order deduction, a restock, or a fix of a Redis difference. */
-export interface DeltaOp {
-  kind: 'delta';
+/** Fields every operation carries into its log row. */
+interface OpAudit {
   productId: number;
+  reason: string | null;
+  operator: string | null;
+  traceId: string | null;
+}
+
+/** A signed change of stock: an order deduction, a restock, or a fix of a Redis difference. */
+export interface DeltaOp extends OpAudit {
+  kind: 'delta';
   /** Non-zero; its sign picks the log op_type (`deduct` / `add`) unless `opType` says `fix`. */
   delta: number;
   opType: 'deduct' | 'add' | 'fix';
@@ -27,12 +35,59 @@ export interface DeltaOp {
   idempotencyKey: string | null;
   /** When set, the delta applies only if the product is still at this version. */
   expectedVersion: number | null;
-  reason: string | null;
-  operator: string | null;
-  traceId: string | null;
 }
 
-export type StockOp = DeltaOp;
+/** Holds `quantity` of available stock for an order until it is confirmed, released or expires. */
+export interface ReserveOp extends OpAudit {
+  kind: 'reserve';
+  quantity: number;
+  /** An order reserves a product once: the key is (product, 'reserve', order_id). */
+  orderId: string;
+  ttlSeconds: number;
+}
+
+/**
+ * Ends a pending reservation: `confirm` turns it into a deduction, `release` frees it, `expire`
+ * frees it because its time passed (the sweeper's op). Its state is read under the product's row
+ * lock in the flush that ends it.
+ */
+export interface FinishReservationOp extends OpAudit {
+  kind: 'confirm' | 'release' | 'expire';
+  reservationId: number;
+}
+
+/** The fields an operator update may change; null leaves a field as it is. */
+export interface ProductChanges {
+  productName: string | null;
+  status: InventoryStatus | null;
+  minStock: number | null;
+  maxStock: number | null;
+  /** The new stock (absolute); the log row carries the difference. */
+  stock: number | null;
+}
+
+/** An operator's compare-and-set of a product's fields: alone in its product's flush. */
+export interface UpdateOp extends OpAudit {
+  kind: 'update';
+  expectedVersion: number;
+  changes: ProductChanges;
+}
+
+export type StockOp = DeltaOp | ReserveOp | FinishReservationOp | UpdateOp;
+export type StockOpKind = StockOp['kind'];
+
+export type ReservationStatus = 'pending' | 'confirmed' | 'released' | 'expired';
+export const reservationStatuses: readonly ReservationStatus[] = ['pending', 'confirmed', 'released', 'expired'];
+
+/** A reservation as a flush reads it, under its product's row lock. */
+export interface ReservationState {
+  id: number;
+  status: ReservationStatus;
+  quantity: number;
+  orderId: string;
+  /** `expires_at <= now()` when it was read. */
+  due: boolean;
+}
 
 /** The answer to an applied (or replayed) change; the shape of the sync response's `data`. */
 export interface ChangeResult {
@@ -46,6 +101,10 @@ export interface ChangeResult {
   version: number;
   log_id: number;
   replayed: boolean;
+  /** Change of reserved (reservations); 0 for plain deltas. */
+  reserved_delta: number;
+  /** The reservation made or ended; null for other operations. */
+  reservation_id: number | null;
 }
 
 /** The first result of a keyed change, as stored in `inventory_idempotency`. */
@@ -57,13 +116,48 @@ export function deltaOpType(delta: number): 'deduct' | 'add' {
   return delta < 0 ? 'deduct' : 'add';
 }
 
+/** Ops whose product must be loaded under its row lock in their flush, with their reservations. */
+export function needsLockedLoad(op: StockOp): boolean {
+  return op.kind === 'confirm' || op.kind === 'release' || op.kind === 'expire';
+}
+
+/** The version a compare-and-set op names, or null. */
+export function expectedVersionOf(op: StockOp): number | null {
+  switch (op.kind) {
+    case 'delta': return op.expectedVersion;
+    case 'update': return op.expectedVersion;
+    case 'reserve': case 'confirm': case 'release': case 'expire': return null;
+    default: return assertNever(op);
+  }
+}
+
 /**
  * The idempotency key of an operation, or null when it has none. An order's change is keyed by
  * (product, order, op_type) so an order can deduct once and be restocked once; a bare
- * idempotency_key is keyed by (product, key).
+ * idempotency_key is keyed by (product, key). An order reserves a product once. Ending a
+ * reservation needs no key: a second attempt finds it no longer pending.
  */
 export function idempotencyKeyOf(op: StockOp): string | null {
-  if (op.orderId !== null) return `o:${op.opType}:${op.orderId}`;
-  if (op.idempotencyKey !== null) return `k:${op.idempotencyKey}`;
-  return null;
+  switch (op.kind) {
+    case 'delta':
+      if (op.orderId !== null) return `o:${op.opType}:${op.orderId}`;
+      if (op.idempotencyKey !== null) return `k:${op.idempotencyKey}`;
+      return null;
+    case 'reserve': return `o:reserve:${op.orderId}`;
+    case 'confirm': case 'release': case 'expire': case 'update': return null;
+    default: return assertNever(op);
+  }
+}
+
+/** What a keyed op asks for, so a reused key with a different request is told apart from a retry. */
+export interface KeyedRequest { opType: LogOpType; delta: number; reservedDelta: number }
+
+/** Null for ops that carry no key. */
+export function keyedRequestOf(op: StockOp): KeyedRequest | null {
+  switch (op.kind) {
+    case 'delta': return { opType: op.opType, delta: op.delta, reservedDelta: 0 };
+    case 'reserve': return { opType: 'reserve', delta: 0, reservedDelta: op.quantity };
+    case 'confirm': case 'release': case 'expire': case 'update': return null;
+    default: return assertNever(op);
+  }
 }

@@ -16,6 +16,7 @@ export interface Metrics {
   readonly flushReplans: Counter<'reason'>;
   readonly flushDuration: Histogram;
   readonly redisWriteFailures: Counter;
+  readonly reservationsExpired: Counter;
   readonly shardQueueDepth: Gauge<'shard'>;
   /** Where the queue-depth gauge reads its values at scrape time. */
   setQueueDepthSource(source: () => number[]): void;
@@ -68,6 +69,11 @@ export function createMetrics(options: MetricsOptions): Metrics {
     redisWriteFailures: new Counter({
       name: 'inventory_redis_write_failures_total',
       help: 'Redis writes after a commit that failed or timed out (repaired by reconciliation).',
+      registers: [registry],
+    }),
+    reservationsExpired: new Counter({
+      name: 'inventory_reservations_expired_total',
+      help: 'Pending reservations released by the sweeper because their time passed.',
       registers: [registry],
     }),
     shardQueueDepth: new Gauge({

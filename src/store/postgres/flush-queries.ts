@@ -5,8 +5,10 @@
  */
 import type { QueryConfig } from 'pg';
 import { assert } from '../../assert.js';
-import type { ProductPlan } from '../../engine/stock-plan.js';
-import type { InventoryStatus, ProductState, StoredResult } from '../../engine/stock-types.js';
+import type { PlannedEntry, ProductPlan } from '../../engine/stock-plan.js';
+import type {
+  InventoryStatus, ProductState, ReservationState, ReservationStatus, StoredResult,
+} from '../../engine/stock-types.js';
 
 export interface ProductRow {
   product_id: number; stock: number; reserved: number; version: number;
@@ -38,14 +40,33 @@ export function selectProductForUpdate(productId: number): QueryConfig {
 export function selectStoredResults(productId: number, keys: string[]): QueryConfig {
   return {
     name: 'flush_select_stored_results',
-    text: `SELECT idem_key, op_type, product_id, delta, before_stock, after_stock, stock, reserved, available,
-                  version, log_id
+    text: `SELECT idem_key, op_type, product_id, delta, reserved_delta, before_stock, after_stock, stock, reserved,
+                  available, version, log_id, reservation_id
              FROM inventory_idempotency WHERE product_id = $1 AND idem_key = ANY($2::text[])`,
     values: [productId, keys],
   };
 }
 
 export type StoredResultRow = StoredResult & { idem_key: string };
+
+export interface ReservationRow { id: number; status: ReservationStatus; quantity: number; order_id: string; due: boolean }
+
+/**
+ * The reservations a flush ends, read after the product's row lock is held: every change of a
+ * reservation commits together with a version bump of its product, so this read is current.
+ */
+export function selectReservations(productId: number, reservationIds: number[]): QueryConfig {
+  return {
+    name: 'flush_select_reservations',
+    text: `SELECT id, status, quantity, order_id, expires_at <= now() AS due
+             FROM inventory_reservations WHERE product_id = $1 AND id = ANY($2::bigint[])`,
+    values: [productId, reservationIds],
+  };
+}
+
+export function reservationStateOf(row: ReservationRow): ReservationState {
+  return { id: row.id, status: row.status, quantity: row.quantity, orderId: row.order_id, due: row.due };
+}
 
 /** Reads the version only: proves refusals judged on the cached state were judged on the truth. */
 export function selectVersion(productId: number): QueryConfig {
@@ -57,26 +78,33 @@ export function selectVersion(productId: number): QueryConfig {
 }
 
 /**
- * Applies one product's plan in one statement: the versioned UPDATE of the net change, one log
- * row per applied operation and the idempotency records of the keyed ones. When the version no
- * longer matches, the UPDATE touches no row, nothing else is written and no row is returned.
- * Log ids are drawn in ordinality order (PostgreSQL evaluates volatile output expressions after
- * ORDER BY), so they rise in arrival order; `log_ids` lists them in that order.
+ * Applies one product's plan in one statement: the versioned UPDATE of the net change (and of the
+ * fields an operator update sets), one log row per applied operation, the idempotency records of
+ * the keyed ones, and the reservations they create or end. When the version no longer matches,
+ * the UPDATE touches no row, nothing else is written and no row is returned.
+ * Log and reservation ids are drawn in ordinality order (PostgreSQL evaluates volatile output
+ * expressions after ORDER BY), so they rise in arrival order; the arrays list them in that order.
  */
 const applyPlanText = `
 WITH upd AS (
   UPDATE inventories
      SET stock = stock + $2::bigint, reserved = reserved + $3::bigint,
-         version = version + 1, updated_at = now()
+         version = version + 1, updated_at = now(),
+         product_name = COALESCE($19::text, product_name), status = COALESCE($20::text, status),
+         min_stock = COALESCE($21::bigint, min_stock), max_stock = COALESCE($22::bigint, max_stock)
    WHERE product_id = $1::bigint AND version = $4::bigint
-  RETURNING stock, reserved, available, version
+  RETURNING stock, reserved, available, version, status, min_stock, max_stock
 ), entry AS MATERIALIZED (
   SELECT e.ord, nextval('inventory_logs_id_seq') AS log_id, e.op_type, e.delta, e.reserved_delta,
-         e.before_stock, e.after_stock, e.order_id, e.reason, e.operator, e.trace_id, e.idem_key
+         e.before_stock, e.after_stock, e.order_id, e.reason, e.operator, e.trace_id, e.idem_key,
+         e.res_action, e.ttl_seconds,
+         CASE WHEN e.res_action = 'create' THEN nextval('inventory_reservations_id_seq') ELSE e.res_id END AS reservation_id
     FROM unnest($6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[],
-                $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+                $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
+                $16::text[], $17::bigint[], $18::bigint[])
          WITH ORDINALITY AS e(op_type, delta, reserved_delta, before_stock, after_stock,
-                              order_id, reason, operator, trace_id, idem_key, ord)
+                              order_id, reason, operator, trace_id, idem_key,
+                              res_action, res_id, ttl_seconds, ord)
    WHERE EXISTS (SELECT 1 FROM upd)
    ORDER BY e.ord
 ), logged AS (
@@ -86,22 +114,45 @@ WITH upd AS (
          order_id, reason, operator, trace_id, $5::bigint
     FROM entry
 ), keyed AS (
-  INSERT INTO inventory_idempotency (product_id, idem_key, op_type, delta, log_id, before_stock, after_stock,
-                                     stock, reserved, available, version)
-  SELECT $1, e.idem_key, e.op_type, e.delta, e.log_id, e.before_stock, e.after_stock,
-         u.stock, u.reserved, u.available, u.version
+  INSERT INTO inventory_idempotency (product_id, idem_key, op_type, delta, reserved_delta, log_id, before_stock,
+                                     after_stock, stock, reserved, available, version, reservation_id)
+  SELECT $1, e.idem_key, e.op_type, e.delta, e.reserved_delta, e.log_id, e.before_stock, e.after_stock,
+         u.stock, u.reserved, u.available, u.version, e.reservation_id
     FROM entry e CROSS JOIN upd u
    WHERE e.idem_key IS NOT NULL
+), created AS (
+  INSERT INTO inventory_reservations (id, product_id, order_id, quantity, status, expires_at, reserve_log_id)
+  SELECT reservation_id, $1, order_id, reserved_delta, 'pending', now() + ttl_seconds * interval '1 second', log_id
+    FROM entry
+   WHERE res_action = 'create'
+), finished AS (
+  UPDATE inventory_reservations r
+     SET status = e.res_action, final_log_id = e.log_id, updated_at = now()
+    FROM entry e
+   WHERE e.res_action IN ('confirmed', 'released', 'expired')
+     AND r.product_id = $1::bigint AND r.id = e.reservation_id AND r.status = 'pending'
+  RETURNING r.id
 )
-SELECT u.stock, u.reserved, u.available, u.version,
-       ARRAY(SELECT log_id FROM entry ORDER BY ord) AS log_ids
+SELECT u.stock, u.reserved, u.available, u.version, u.status, u.min_stock, u.max_stock,
+       ARRAY(SELECT log_id FROM entry ORDER BY ord) AS log_ids,
+       ARRAY(SELECT reservation_id FROM entry ORDER BY ord) AS reservation_ids,
+       (SELECT count(*) FROM finished) AS finished_rows
   FROM upd u`;
 
-export interface AppliedRow { stock: number; reserved: number; available: number; version: number; log_ids: number[] }
+export interface AppliedRow {
+  stock: number; reserved: number; available: number; version: number;
+  status: InventoryStatus; min_stock: number; max_stock: number;
+  log_ids: number[];
+  /** Per log row: the reservation it created or ended, else null. */
+  reservation_ids: (number | null)[];
+  /** Reservations this statement ended: must equal the plan's confirm/release/expire entries. */
+  finished_rows: number;
+}
 
 export function applyPlan(plan: ProductPlan, flushId: number): QueryConfig {
   assert(plan.entries.length > 0, 'an apply statement needs at least one entry');
-  const column = <K extends keyof ProductPlan['entries'][number]>(key: K) => plan.entries.map((entry) => entry[key]);
+  const column = <K extends keyof PlannedEntry>(key: K) => plan.entries.map((entry) => entry[key]);
+  const changes = plan.changes;
   return {
     name: 'flush_apply_plan',
     text: applyPlanText,
@@ -109,7 +160,25 @@ export function applyPlan(plan: ProductPlan, flushId: number): QueryConfig {
       plan.productId, plan.netStock, plan.netReserved, plan.baseVersion, flushId,
       column('opType'), column('delta'), column('reservedDelta'), column('beforeStock'), column('afterStock'),
       column('orderId'), column('reason'), column('operator'), column('traceId'), column('idemKey'),
+      plan.entries.map((entry) => entry.reservation?.action ?? null),
+      plan.entries.map(({ reservation }) => (reservation !== null && reservation.action !== 'create' ? reservation.reservationId : null)),
+      plan.entries.map(({ reservation }) => (reservation?.action === 'create' ? reservation.ttlSeconds : null)),
+      changes?.productName ?? null, changes?.status ?? null, changes?.minStock ?? null, changes?.maxStock ?? null,
     ],
+  };
+}
+
+/** Entries of a plan that end a reservation (each must move exactly one pending row). */
+export function finishingEntries(plan: ProductPlan): number {
+  return plan.entries.filter(({ reservation }) => reservation !== null && reservation.action !== 'create').length;
+}
+
+/** After a lost connection: the reservations a landed flush created, by the id of their log row. */
+export function selectCreatedReservations(productId: number, logIds: number[]): QueryConfig {
+  return {
+    name: 'flush_select_created_reservations',
+    text: 'SELECT reserve_log_id, id FROM inventory_reservations WHERE product_id = $1 AND reserve_log_id = ANY($2::bigint[])',
+    values: [productId, logIds],
   };
 }
 

@@ -1,0 +1,89 @@
+/**
+ * The first round of a flush that needs one: BEGIN, then lock and read every product the actor
+ * does not trust, with the stored results of its ops' keys and the reservations its ops end.
+ * Ops that end a reservation always take this round, even for a cached product: the reservation's
+ * state must be read after the product's row lock is held, and every change of a reservation
+ * commits with a version bump of its product, so what is read then is the truth.
+ */
+import type pg from 'pg';
+import {
+  productStateOf, reservationStateOf, selectProductForUpdate, selectReservations, selectStoredResults,
+  type ProductRow, type ReservationRow, type StoredResultRow,
+} from '../store/postgres/flush-queries.js';
+import type { ActorContext, Pending } from './stock-actor-types.js';
+import { idempotencyKeyOf, needsLockedLoad, type ReservationState, type StockOp, type StoredResult } from './stock-types.js';
+
+/** The part of a product's work this round fills in. */
+export interface LoadableWork {
+  productId: number;
+  pendings: Pending[];
+  /** Loaded under lock in this flush: its refusals need no version check. */
+  loadedNow: boolean;
+  /** The reservations its ops end, as read under the lock. */
+  reservations: Map<number, ReservationState>;
+}
+
+export interface Loaded {
+  inTransaction: boolean;
+  storedResults: Map<number, Map<string, StoredResult>>;
+}
+
+interface Reads {
+  work: LoadableWork;
+  row: Promise<pg.QueryResult>;
+  stored: Promise<pg.QueryResult> | null;
+  reservations: Promise<pg.QueryResult> | null;
+}
+
+export async function loadUntrusted(ctx: ActorContext, client: pg.PoolClient, works: LoadableWork[]): Promise<Loaded | Error> {
+  const untrusted = works.filter((work) =>
+    !ctx.products.has(work.productId) || work.pendings.some((pending) => needsLockedLoad(pending.op)));
+  const loaded: Loaded = { inTransaction: false, storedResults: new Map() };
+  if (untrusted.length === 0) return loaded;
+  const queries: Promise<pg.QueryResult>[] = [client.query('BEGIN')];
+  const reads: Reads[] = [];
+  for (const work of untrusted) {
+    const ops = work.pendings.map((pending) => pending.op);
+    const keys = ops.map(idempotencyKeyOf).filter((key) => key !== null);
+    const reservationIds = [...new Set(ops.flatMap(reservationIdOf))];
+    // Pipelined in this order: the row lock is taken before the reservations are read.
+    const row = client.query(selectProductForUpdate(work.productId));
+    const stored = keys.length > 0 ? client.query(selectStoredResults(work.productId, keys)) : null;
+    const reservations = reservationIds.length > 0 ? client.query(selectReservations(work.productId, reservationIds)) : null;
+    reads.push({ work, row, stored, reservations });
+    queries.push(row);
+    if (stored !== null) queries.push(stored);
+    if (reservations !== null) queries.push(reservations);
+  }
+  const settled = await Promise.allSettled(queries);
+  const failure = settled.find((result) => result.status === 'rejected');
+  if (failure !== undefined) {
+    await client.query('ROLLBACK').catch(() => {});
+    return (failure as PromiseRejectedResult).reason as Error;
+  }
+  loaded.inTransaction = true;
+  for (const read of reads) await takeReads(ctx, read, loaded);
+  return loaded;
+}
+
+async function takeReads(ctx: ActorContext, { work, row, stored, reservations }: Reads, loaded: Loaded): Promise<void> {
+  work.loadedNow = true;
+  const rows = (await row).rows as ProductRow[];
+  if (rows[0] !== undefined) ctx.products.set(productStateOf(rows[0]));
+  else ctx.products.delete(work.productId);
+  if (stored !== null) {
+    const results = new Map<string, StoredResult>();
+    for (const { idem_key, ...result } of (await stored).rows as StoredResultRow[]) results.set(idem_key, result);
+    loaded.storedResults.set(work.productId, results);
+  }
+  work.reservations.clear();
+  if (reservations !== null) {
+    for (const reservation of (await reservations).rows as ReservationRow[]) {
+      work.reservations.set(reservation.id, reservationStateOf(reservation));
+    }
+  }
+}
+
+function reservationIdOf(op: StockOp): number[] {
+  return op.kind === 'confirm' || op.kind === 'release' || op.kind === 'expire' ? [op.reservationId] : [];
+}

@@ -1,0 +1,48 @@
+/** Schemas of the history routes. */
+import * as limits from '../../../limits.js';
+import { envelopeSchema } from '../../envelope.js';
+import { nextCursorSchema, pageQueryFields } from '../../pagination.js';
+import { productIdParams } from '../../schemas.js';
+
+const logSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' }, product_id: { type: 'integer' }, op_type: { type: 'string' },
+    delta: { type: 'integer', description: 'change of stock' },
+    reserved_delta: { type: 'integer', description: 'change of reserved' },
+    before_stock: { type: 'integer' }, after_stock: { type: 'integer' },
+    order_id: { type: ['string', 'null'] }, reason: { type: ['string', 'null'] },
+    operator: { type: ['string', 'null'] }, trace_id: { type: ['string', 'null'] },
+    created_at: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const logPageSchema = envelopeSchema({
+  type: 'object',
+  properties: { items: { type: 'array', items: logSchema }, next_cursor: nextCursorSchema },
+});
+
+export const productLogsSchema = {
+  summary: "A product's log rows, newest first (keyset pagination)",
+  params: productIdParams,
+  querystring: { type: 'object', additionalProperties: false, properties: pageQueryFields },
+  response: { 200: logPageSchema },
+} as const;
+
+export interface PageQuery { limit: number; cursor?: string }
+
+export const logsLookupSchema = {
+  summary: 'Log rows of one order_id or one trace_id (exactly one), newest first',
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      order_id: { type: 'string', minLength: 1, maxLength: limits.orderIdLengthMax },
+      trace_id: { type: 'string', minLength: 1, maxLength: limits.traceIdLengthMax },
+      ...pageQueryFields,
+    },
+  },
+  response: { 200: logPageSchema },
+} as const;
+
+export interface LogsLookupQuery extends PageQuery { order_id?: string; trace_id?: string }

@@ -1,0 +1,38 @@
+/** Reads of `inventory_reservations` outside the engine (writes happen only in flushes). */
+import type pg from 'pg';
+import type { ReservationStatus } from '../../engine/stock-types.js';
+
+export interface ReservationView {
+  reservation_id: number;
+  product_id: number;
+  order_id: string;
+  quantity: number;
+  status: ReservationStatus;
+  expires_at: Date;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export async function selectReservation(pool: pg.Pool, reservationId: number): Promise<ReservationView | null> {
+  const result = await pool.query<ReservationView>({
+    name: 'reservation_select_one',
+    text: `SELECT id AS reservation_id, product_id, order_id, quantity, status, expires_at, created_at, updated_at
+             FROM inventory_reservations WHERE id = $1`,
+    values: [reservationId],
+  });
+  return result.rows[0] ?? null;
+}
+
+export interface DueReservation { id: number; product_id: number }
+
+/** Pending reservations past their expiry, oldest first: the sweeper's next batch. */
+export async function selectDueReservations(pool: pg.Pool, limitRows: number): Promise<DueReservation[]> {
+  const result = await pool.query<DueReservation>({
+    name: 'reservation_select_due',
+    text: `SELECT id, product_id FROM inventory_reservations
+            WHERE status = 'pending' AND expires_at <= now()
+            ORDER BY expires_at LIMIT $1::int`,
+    values: [limitRows],
+  });
+  return result.rows;
+}
