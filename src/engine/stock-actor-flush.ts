@@ -7,22 +7,16 @@
  */
 import { randomInt } from 'node:crypto';
 import type pg from 'pg';
-import { assert, assertNever } from '../assert.js';
+import { assert } from '../assert.js';
 import { AppError, errors, isConnectionError, pgErrorCodes } from '../errors.js';
-import * as limits from '../limits.js';
-import { applyPlan, finishingEntries, selectVersion, type AppliedRow } from '../store/postgres/flush-queries.js';
-import { loadUntrusted, type LoadableWork } from './stock-actor-load.js';
-import { resolveFlushOutcome, type FlushOutcome } from './stock-actor-outcome.js';
-import { planProduct, type ProductPlan } from './stock-plan.js';
-import { idempotencyKeyOf, type ChangeResult, type StoredResult } from './stock-types.js';
+import { applyPlan, selectStoredResults, selectVersion, type StoredResultRow } from '../store/postgres/flush-queries.js';
+import { loadUntrusted } from './stock-actor-load.js';
+import { settleAfterConnectionLoss, settleCommitted, type LateStored, type ProductWork } from './stock-actor-settle.js';
+import { planProduct } from './stock-plan.js';
+import { idempotencyKeyOf, type StoredResult } from './stock-types.js';
 import type { ActorContext, Pending } from './stock-actor-types.js';
 
 const noStoredResults: ReadonlyMap<string, StoredResult> = new Map();
-
-interface ProductWork extends LoadableWork {
-  plan: ProductPlan | null;
-  statement: 'apply' | 'check' | 'reload' | 'none';
-}
 
 /**
  * Runs one flush. Never throws: every pending op is answered, requeued for the next flush, or
@@ -54,7 +48,7 @@ export async function flushOnce(ctx: ActorContext, batch: Pending[]): Promise<Pe
       return [];
     }
     if (written.kind === 'rolled-back') return handleRollback(ctx, batch, works, written.error);
-    settleCommitted(ctx, works, written.rows);
+    settleCommitted(ctx, works, written.rows, written.lateStored);
     return [];
   } finally {
     client.release(connectionLost);
@@ -67,7 +61,7 @@ function groupByProduct(batch: Pending[]): ProductWork[] {
     const productId = pending.op.productId;
     let work = byProduct.get(productId);
     if (work === undefined) {
-      work = { productId, pendings: [], loadedNow: false, reservations: new Map(), plan: null, statement: 'none' };
+      work = { productId, pendings: [], loadedNow: false, reservations: new Map(), plan: null, statement: 'none', refusedKeys: [] };
       byProduct.set(productId, work);
     }
     work.pendings.push(pending);
@@ -84,14 +78,11 @@ function planWork(ctx: ActorContext, work: ProductWork, storedResults: ReadonlyM
     return; // no row: every op is refused with INVENTORY_NOT_FOUND when settled
   }
   work.plan = planProduct(state, work.pendings.map((pending) => pending.op), storedResults ?? noStoredResults, work.reservations);
-  const refusedKeyed = work.plan.decisions.some((decision, index) =>
-    decision.kind === 'refuse' && idempotencyKeyOf(work.pendings[index]!.op) !== null);
-  if (!work.loadedNow && refusedKeyed) {
-    // A cached state says nothing of stored keys: a keyed op refused on it may have a committed
-    // first result (to replay, or to conflict with). Reload under lock, with the stored results,
-    // and judge every op of the product again, in order.
-    work.statement = 'reload';
-  } else if (work.plan.entries.length > 0) {
+  if (!work.loadedNow) {
+    work.refusedKeys = work.plan.decisions.flatMap((decision, index) =>
+      decision.kind === 'refuse' ? [idempotencyKeyOf(work.pendings[index]!.op)].filter((key) => key !== null) : []);
+  }
+  if (work.plan.entries.length > 0) {
     work.statement = 'apply';
   } else if (!work.loadedNow && work.plan.decisions.some((decision) => decision.kind === 'refuse')) {
     // Refusals judged on a cached state stand only if the row is still at that version.
@@ -100,7 +91,7 @@ function planWork(ctx: ActorContext, work: ProductWork, storedResults: ReadonlyM
 }
 
 type Written =
-  | { kind: 'committed'; rows: Map<number, pg.QueryResult> }
+  | { kind: 'committed'; rows: Map<number, pg.QueryResult>; lateStored: Map<number, LateStored> }
   | { kind: 'rolled-back'; error: Error }
   | { kind: 'connection-lost'; error: Error };
 
@@ -109,7 +100,7 @@ async function writeAndCommit(
 ): Promise<Written> {
   const writes = works.filter((work) => work.statement === 'apply' || work.statement === 'check');
   const needsTransaction = inTransaction || writes.some((work) => work.statement === 'apply');
-  if (writes.length === 0 && !needsTransaction) return { kind: 'committed', rows: new Map() };
+  if (writes.length === 0 && !needsTransaction) return { kind: 'committed', rows: new Map(), lateStored: new Map() };
   const queries: Promise<pg.QueryResult>[] = [];
   if (needsTransaction && !inTransaction) queries.push(client.query('BEGIN'));
   const byProduct = new Map<number, Promise<pg.QueryResult>>();
@@ -119,6 +110,13 @@ async function writeAndCommit(
       : client.query(selectVersion(work.productId));
     byProduct.set(work.productId, query);
     queries.push(query);
+  }
+  const storedReads = new Map<number, Promise<pg.QueryResult>>();
+  for (const work of writes) {
+    if (work.refusedKeys.length === 0) continue;
+    const read = client.query(selectStoredResults(work.productId, work.refusedKeys));
+    storedReads.set(work.productId, read);
+    queries.push(read);
   }
   const commit = needsTransaction ? client.query('COMMIT') : null;
   if (commit !== null) queries.push(commit);
@@ -133,8 +131,12 @@ async function writeAndCommit(
   }
   const rows = new Map<number, pg.QueryResult>();
   for (const [productId, query] of byProduct) rows.set(productId, await query);
+  const lateStored = new Map<number, LateStored>();
+  for (const [productId, read] of storedReads) {
+    lateStored.set(productId, new Map(((await read).rows as StoredResultRow[]).map(({ idem_key, ...stored }) => [idem_key, stored])));
+  }
   ctx.metrics.flushes.inc({ outcome: 'committed' });
-  return { kind: 'committed', rows };
+  return { kind: 'committed', rows, lateStored };
 }
 
 function handleRollback(ctx: ActorContext, batch: Pending[], works: ProductWork[], error: Error): Pending[] {
@@ -157,135 +159,6 @@ function handleRollback(ctx: ActorContext, batch: Pending[], works: ProductWork[
   for (const work of works) ctx.products.delete(work.productId);
   failAll(ctx, batch, failureOf(ctx, error));
   return [];
-}
-
-function settleCommitted(ctx: ActorContext, works: ProductWork[], rows: Map<number, pg.QueryResult>): void {
-  const requeued: Pending[] = [];
-  for (const work of works) {
-    const plan = work.plan;
-    if (plan === null) {
-      for (const pending of work.pendings) ctx.settle(pending, errors.inventoryNotFound(work.productId));
-      continue;
-    }
-    const result = rows.get(work.productId);
-    switch (work.statement) {
-      case 'apply': {
-        const row = result!.rows[0] as AppliedRow | undefined;
-        if (row === undefined) {
-          // Another writer moved the version: forget the state, judge these again next flush.
-          ctx.metrics.flushReplans.inc({ reason: 'version_moved' });
-          ctx.products.delete(work.productId);
-          requeued.push(...work.pendings);
-          continue;
-        }
-        assert(row.version === plan.baseVersion + 1 && row.log_ids.length === plan.entries.length);
-        assert(row.finished_rows === finishingEntries(plan), 'a reservation the plan ended was not pending');
-        const state = ctx.products.get(work.productId)!;
-        assert(row.stock === state.stock + plan.netStock && row.reserved === state.reserved + plan.netReserved,
-          'the committed stock differs from the plan');
-        ctx.products.set({
-          ...state, stock: row.stock, reserved: row.reserved, version: row.version,
-          status: row.status, minStock: row.min_stock, maxStock: row.max_stock,
-        });
-        settlePlan(ctx, work, row);
-        continue;
-      }
-      case 'check': {
-        const version = (result!.rows[0] as { version: number } | undefined)?.version;
-        if (version !== plan.baseVersion) {
-          ctx.metrics.flushReplans.inc({ reason: 'version_moved' });
-          ctx.products.delete(work.productId);
-          requeued.push(...work.pendings);
-          continue;
-        }
-        settlePlan(ctx, work, null);
-        continue;
-      }
-      case 'reload':
-        ctx.products.delete(work.productId);
-        requeued.push(...work.pendings);
-        continue;
-      case 'none':
-        settlePlan(ctx, work, null);
-        continue;
-      default:
-        assertNever(work.statement);
-    }
-  }
-  if (requeued.length > 0) ctx.requeue(requeued);
-}
-
-/** Answers every op of a product whose plan is known to hold; `row` is its committed state, if it wrote. */
-function settlePlan(ctx: ActorContext, work: ProductWork, row: AppliedRow | null): void {
-  const plan = work.plan!;
-  const results: (ChangeResult | undefined)[] = [];
-  const answers: [Pending, ChangeResult | AppError][] = [];
-  const deferred: Pending[] = [];
-  for (const [index, decision] of plan.decisions.entries()) {
-    const pending = work.pendings[index]!;
-    switch (decision.kind) {
-      case 'apply': {
-        assert(row !== null);
-        const entry = plan.entries[decision.entryIndex]!;
-        results[index] = {
-          product_id: plan.productId, delta: entry.delta, before_stock: entry.beforeStock, after_stock: entry.afterStock,
-          stock: row.stock, reserved: row.reserved, available: row.available, version: row.version,
-          log_id: row.log_ids[decision.entryIndex]!, replayed: false,
-          reserved_delta: entry.reservedDelta, reservation_id: row.reservation_ids[decision.entryIndex] ?? null,
-        };
-        answers.push([pending, results[index]]);
-        break;
-      }
-      case 'replay-batch':
-        answers.push([pending, { ...results[decision.opIndex]!, replayed: true }]);
-        break;
-      case 'replay-stored': {
-        const { op_type: _opType, ...stored } = decision.result;
-        answers.push([pending, { ...stored, replayed: true }]);
-        break;
-      }
-      case 'refuse':
-        answers.push([pending, decision.error]);
-        break;
-      case 'defer':
-        deferred.push(pending);
-        break;
-    }
-  }
-  if (deferred.length > 0) ctx.requeue(deferred);
-  if (row === null) {
-    for (const [pending, answer] of answers) ctx.settle(pending, answer);
-    return;
-  }
-  const seckillIncrement = plan.entries
-    .filter((entry) => entry.opType === 'add' || entry.opType === 'update')
-    .reduce((sum, entry) => sum + entry.delta, 0);
-  ctx.afterCommit(plan.productId, row.available, row.version, seckillIncrement, () => {
-    for (const [pending, answer] of answers) ctx.settle(pending, answer);
-  });
-}
-
-/**
- * The connection died after the flush was sent: it may or may not have committed. Ask PostgreSQL
- * (on a fresh connection) which products' writes landed; answer those as committed, the rest as
- * not applied, and only if the question cannot be answered in time, say the outcome is unknown.
- */
-async function settleAfterConnectionLoss(ctx: ActorContext, works: ProductWork[], flushId: number): Promise<void> {
-  ctx.metrics.flushes.inc({ outcome: 'connection_lost' });
-  for (const work of works) ctx.products.delete(work.productId);
-  const applying = works.filter((work) => work.statement === 'apply').map((work) => work.plan!);
-  const outcomes: Map<number, FlushOutcome> | null = applying.length === 0
-    ? new Map()
-    : await resolveFlushOutcome(ctx.pool, applying, flushId, limits.outcomeResolveMs, limits.outcomeResolveRetryMs);
-  for (const work of works) {
-    const outcome = outcomes?.get(work.productId);
-    if (outcome !== undefined && outcome.landed) {
-      settlePlan(ctx, work, outcome.row);
-      continue;
-    }
-    const failure = work.statement === 'apply' && outcomes === null ? errors.commitOutcomeUnknown() : errors.databaseUnavailable();
-    for (const pending of work.pendings) ctx.settle(pending, failure);
-  }
 }
 
 function failAll(ctx: ActorContext, batch: Pending[], error: AppError): void {

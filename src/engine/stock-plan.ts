@@ -109,19 +109,21 @@ function replayOf(
   appliedKeys: ReadonlyMap<string, number>,
   ops: readonly StockOp[],
 ): OpDecision | null {
-  const asked = keyedRequestOf(op)!;
   const stored = storedResults.get(key);
-  if (stored !== undefined) {
-    const first: KeyedRequest = { opType: stored.op_type as KeyedRequest['opType'], delta: stored.delta, reservedDelta: stored.reserved_delta };
-    return sameRequest(first, asked)
-      ? { kind: 'replay-stored', result: stored }
-      : { kind: 'refuse', error: errors.idempotencyConflict(describeKey(op), describeRequest(first)) };
-  }
+  if (stored !== undefined) return storedReplayOf(op, stored);
   const firstIndex = appliedKeys.get(key);
   if (firstIndex === undefined) return null;
   const first = keyedRequestOf(ops[firstIndex]!)!;
-  return sameRequest(first, asked)
+  return sameRequest(first, keyedRequestOf(op)!)
     ? { kind: 'replay-batch', opIndex: firstIndex }
+    : { kind: 'refuse', error: errors.idempotencyConflict(describeKey(op), describeRequest(first)) };
+}
+
+/** The answer to a keyed op whose key already has a committed first result: replay it, or conflict. */
+export function storedReplayOf(op: StockOp, stored: StoredResult): OpDecision {
+  const first: KeyedRequest = { opType: stored.op_type as KeyedRequest['opType'], delta: stored.delta, reservedDelta: stored.reserved_delta };
+  return sameRequest(first, keyedRequestOf(op)!)
+    ? { kind: 'replay-stored', result: stored }
     : { kind: 'refuse', error: errors.idempotencyConflict(describeKey(op), describeRequest(first)) };
 }
 
