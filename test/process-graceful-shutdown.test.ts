@@ -25,6 +25,7 @@ it('SIGTERM under load: exits 0 promptly and every 200 is committed', async () =
   const service = await ServiceProcess.start({
     databaseUrl,
     redisKeyPrefix: config.redis.key_prefix,
+    env: { LOG_LEVEL: 'info' },
   });
   const attempts: SyncAttempt[] = [];
   let stopping = false;
