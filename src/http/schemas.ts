@@ -11,11 +11,15 @@ export const traceIdPattern = '^[\\x21-\\x7e]+$';
 export const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: noNulPattern }) as const;
 export const optionalText = (maxLength: number) => ({ type: ['string', 'null'], maxLength, pattern: noNulPattern }) as const;
 
+export const traceIdSchema = { type: 'string', minLength: 1, maxLength: limits.traceIdLengthMax, pattern: traceIdPattern } as const;
+export const orderIdSchema = text(limits.orderIdLengthMax);
+export const productNameSchema = { type: 'string', maxLength: limits.productNameLengthMax, pattern: noNulPattern } as const;
+
 /** Fields every write may carry for the log and the trace. */
 export const auditFields = {
   reason: optionalText(limits.reasonLengthMax),
   operator: optionalText(limits.operatorLengthMax),
-  trace_id: { type: 'string', minLength: 1, maxLength: limits.traceIdLengthMax, pattern: traceIdPattern },
+  trace_id: traceIdSchema,
 } as const;
 
 export const productIdParams = {

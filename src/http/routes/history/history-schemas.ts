@@ -1,8 +1,7 @@
 /** Schemas of the history routes. */
-import * as limits from '../../../limits.js';
 import { envelopeSchema } from '../../envelope.js';
 import { nextCursorSchema, pageQueryFields } from '../../pagination.js';
-import { productIdParams } from '../../schemas.js';
+import { orderIdSchema, productIdParams, traceIdSchema } from '../../schemas.js';
 
 const logSchema = {
   type: 'object',
@@ -37,8 +36,8 @@ export const logsLookupSchema = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      order_id: { type: 'string', minLength: 1, maxLength: limits.orderIdLengthMax },
-      trace_id: { type: 'string', minLength: 1, maxLength: limits.traceIdLengthMax },
+      order_id: orderIdSchema,
+      trace_id: traceIdSchema,
       ...pageQueryFields,
     },
   },

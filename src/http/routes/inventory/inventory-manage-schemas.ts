@@ -3,7 +3,9 @@ import { inventoryStatuses, type InventoryStatus } from '../../../engine/stock-t
 import * as limits from '../../../limits.js';
 import { envelopeSchema } from '../../envelope.js';
 import { nextCursorSchema, pageQueryFields } from '../../pagination.js';
-import { auditFields, inventorySchema, productIdParams, productIdSchema, quantitySchema, versionSchema } from '../../schemas.js';
+import {
+  auditFields, inventorySchema, productIdParams, productIdSchema, productNameSchema, quantitySchema, versionSchema,
+} from '../../schemas.js';
 
 export const listInventorySchema = {
   summary: 'List inventories, filtered, in product_id order (keyset pagination)',
@@ -65,7 +67,7 @@ export const updateInventorySchema = {
     required: ['version'],
     properties: {
       version: versionSchema,
-      product_name: { type: 'string', maxLength: limits.productNameLengthMax },
+      product_name: productNameSchema,
       status: { enum: inventoryStatuses },
       min_stock: quantitySchema,
       max_stock: quantitySchema,

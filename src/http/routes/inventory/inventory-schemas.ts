@@ -1,7 +1,6 @@
 /** Schemas of the inventory routes. */
-import * as limits from '../../../limits.js';
 import { envelopeSchema } from '../../envelope.js';
-import { auditFields, inventorySchema, noNulPattern, productIdParams, productIdSchema, quantitySchema } from '../../schemas.js';
+import { auditFields, inventorySchema, productIdParams, productIdSchema, productNameSchema, quantitySchema } from '../../schemas.js';
 import { inventoryStatuses } from '../../../engine/stock-types.js';
 
 export const createInventorySchema = {
@@ -11,7 +10,7 @@ export const createInventorySchema = {
     required: ['product_id'],
     properties: {
       product_id: productIdSchema,
-      product_name: { type: 'string', maxLength: limits.productNameLengthMax, pattern: noNulPattern },
+      product_name: productNameSchema,
       stock: quantitySchema,
       status: { enum: inventoryStatuses },
       min_stock: quantitySchema,

@@ -1,8 +1,7 @@
 /** Schemas of the reservation routes. */
-import * as limits from '../../../limits.js';
 import { reservationStatuses } from '../../../engine/stock-types.js';
 import { envelopeSchema } from '../../envelope.js';
-import { auditFields, productIdSchema } from '../../schemas.js';
+import { auditFields, orderIdSchema, productIdSchema } from '../../schemas.js';
 
 const reservationIdSchema = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
 
@@ -40,7 +39,7 @@ export function reserveSchema(quantityMax: number, ttlSecondsMax: number) {
       properties: {
         product_id: productIdSchema,
         quantity: { type: 'integer', minimum: 1, maximum: quantityMax },
-        order_id: { type: 'string', minLength: 1, maxLength: limits.orderIdLengthMax },
+        order_id: orderIdSchema,
         ttl_seconds: { type: 'integer', minimum: 1, maximum: ttlSecondsMax },
         ...auditFields,
       },

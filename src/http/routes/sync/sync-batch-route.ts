@@ -10,6 +10,7 @@ import type { ChangeResult, StockOp } from '../../../engine/stock-types.js';
 import * as limits from '../../../limits.js';
 import type { Services } from '../../../services.js';
 import { envelopeSchema, type Envelope } from '../../envelope.js';
+import { traceIdSchema } from '../../schemas.js';
 import { deltaOpOf } from './sync-route.js';
 import { changeResultSchema, syncItemSchema, type SyncBody } from './sync-schemas.js';
 
@@ -27,7 +28,7 @@ function syncBatchSchema(maxDelta: number) {
       required: ['items'],
       properties: {
         items: { type: 'array', minItems: 1, maxItems: limits.batchItemsMax, items: syncItemSchema(maxDelta) },
-        trace_id: { type: 'string', minLength: 1, maxLength: limits.traceIdLengthMax },
+        trace_id: traceIdSchema,
       },
     },
     response: {

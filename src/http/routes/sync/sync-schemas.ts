@@ -1,7 +1,7 @@
 /** Schemas of POST /api/v1/sync-stock: they validate requests and compile the response serialiser. */
 import * as limits from '../../../limits.js';
 import { envelopeSchema } from '../../envelope.js';
-import { auditFields, productIdSchema, text, versionSchema } from '../../schemas.js';
+import { auditFields, orderIdSchema, productIdSchema, text, versionSchema } from '../../schemas.js';
 
 export function syncItemSchema(maxDelta: number) {
   return {
@@ -11,7 +11,7 @@ export function syncItemSchema(maxDelta: number) {
     properties: {
       product_id: productIdSchema,
       delta: { type: 'integer', minimum: -maxDelta, maximum: maxDelta, not: { const: 0 } },
-      order_id: text(limits.orderIdLengthMax),
+      order_id: orderIdSchema,
       idempotency_key: text(limits.idempotencyKeyLengthMax),
       expected_version: versionSchema,
       ...auditFields,
