@@ -11,6 +11,8 @@ import { validatorCompiler } from './http/validation.js';
 import { healthRoute } from './http/routes/system/health-route.js';
 import { inventoryRoutes } from './http/routes/inventory/inventory-routes.js';
 import { syncRoutes } from './http/routes/sync/sync-route.js';
+import { healthCheckRoutes } from './http/routes/health/health-check-routes.js';
+import { alertsRoutes } from './http/routes/alerts/alerts-route.js';
 
 export async function buildApp(services: Services): Promise<FastifyInstance> {
   const app = Fastify({
@@ -27,9 +29,11 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   installErrorHandler(app);
   installTraceIds(app);
   await app.register(async (scope) => {
-    await healthRoute(scope, services);
+    await healthRoute(scope, services, [{ name: 'workers', check: () => services.reconciler.checkWorkers() }]);
     await syncRoutes(scope, services);
     await inventoryRoutes(scope, services);
+    await healthCheckRoutes(scope, services);
+    await alertsRoutes(scope, services);
   });
   return app;
 }

@@ -7,7 +7,11 @@ import type pg from 'pg';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config/config-types.js';
 import { createBatchedEngine, type StockEngine } from './engine/stock-engine.js';
+import { durationMs } from './config/load-config.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { createReconcileMetrics } from './metrics/reconcile-metrics.js';
+import { Reconciler } from './reconcile/reconcile-runner.js';
+import { countPendingDiffs } from './store/postgres/diff-queries.js';
 import { ensureDatabase, migrate } from './store/postgres/migrate.js';
 import { createPool } from './store/postgres/pool.js';
 import { connectRedis, createRedisClient, type RedisClient } from './store/redis/redis-client.js';
@@ -26,6 +30,8 @@ export interface Services {
   readonly keys: StockKeys;
   readonly cacheWriter: StockCacheWriter;
   readonly engine: StockEngine;
+  /** The health checker: reconciliation runs (scheduled when health_check.enable), diff fixes. */
+  readonly reconciler: Reconciler;
   readonly startedAt: Date;
   /** Drains the engine, then closes pools and Redis. */
   close(): Promise<void>;
@@ -65,11 +71,19 @@ export async function createServices(config: Config, options: ServicesOptions = 
     log,
   });
   metrics.setQueueDepthSource(() => engine.queueDepths());
+  const reconcileMetrics = createReconcileMetrics(metrics.registry, () => countPendingDiffs(readPool));
+  const reconciler = new Reconciler({
+    config, readPool, log, metrics: reconcileMetrics,
+    fix: { config, readPool, engine, cacheWriter, redis, keys, metrics: reconcileMetrics, log },
+  });
+  const healthCheck = config.inventory.health_check;
+  if (healthCheck.enable) reconciler.startSchedule(durationMs(healthCheck.interval, 'inventory.health_check.interval'));
 
   let closing: Promise<void> | null = null;
   return {
-    config, log, metrics, readPool, enginePool, redis, keys, cacheWriter, engine, startedAt: new Date(),
+    config, log, metrics, readPool, enginePool, redis, keys, cacheWriter, engine, reconciler, startedAt: new Date(),
     close: () => (closing ??= (async () => {
+      await reconciler.close();
       await engine.drain();
       await Promise.allSettled([enginePool.end(), readPool.end()]);
       redis.disconnect();
