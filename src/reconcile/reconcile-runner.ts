@@ -67,7 +67,10 @@ export class Reconciler {
   start(trigger: RunTrigger): Promise<StartedRun> {
     if (this.closed) return Promise.reject(errors.shuttingDown());
     if (this.active !== null) return Promise.resolve({ runId: this.active.runId, joined: true });
-    return (this.starting ??= this.begin(trigger).finally(() => { this.starting = null; }));
+    // A second caller while the first is still taking the lock joins whatever the first gets.
+    if (this.starting !== null) return this.starting.then((started) => ({ runId: started.runId, joined: true }));
+    this.starting = this.begin(trigger).finally(() => { this.starting = null; });
+    return this.starting;
   }
 
   /** The run's report, after waiting up to `waitMs` for it to finish; null for an unknown run. */
