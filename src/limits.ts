@@ -67,12 +67,19 @@ export const reconcileChunkRowsMaxLimit = 10_000;
 export const reconcileMgetKeysMax = 1000;
 /** Product-id spans per worker thread: several per thread even out spans of uneven density. */
 export const reconcilePartitionsPerWorker = 4;
+/** Spans one worker thread works on at once (piscina `concurrentTasksPerWorker`). */
+export const reconcileSpansPerWorkerThread = 2;
 /** piscina `maxQueue`: a run queues all of its partitions at once, and never more. */
 export const reconcileQueueMax = reconcileWorkersMaxLimit * reconcilePartitionsPerWorker;
 /** An idle worker thread (and its connections) goes after this; scheduled runs are minutes apart. */
 export const reconcileWorkerIdleMs = 60_000;
 /** V8 old space per worker: a worker's memory is flat by design, so a leak fails the run, not the process. */
 export const reconcileWorkerHeapMb = 96;
+/**
+ * V8 young generation per worker: a chunk's rows die young, and 8 MB collects them as cheaply as
+ * the default (measured: same CPU for 1M rows) while keeping each thread's RSS about 7 MB smaller.
+ */
+export const reconcileWorkerYoungHeapMb = 8;
 /**
  * Candidates waiting for their settling look (see `reconcile-compare.ts`). When it is full the
  * worker waits out the grace and looks at them all, so a run where every key is wrong stays bounded.

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropDatabase, sql, startTestApp, testConfig, type TestApp } from './helpers/test-env.js';
-import { checkNow, seedProducts } from './helpers/reconcile-fixtures.js';
+import { checkNow, dropRedisKeys, seedProducts } from './helpers/reconcile-fixtures.js';
 
 describe('alerts from a reconciliation scan', () => {
   const config = testConfig({ inventory: { low_stock_threshold: 100 }, logging: { level: 'error' } });
@@ -25,6 +25,7 @@ describe('alerts from a reconciliation scan', () => {
     await sql(t.services, `UPDATE inventories SET status = 'inactive', stock = 0 WHERE product_id = 40`);
   });
   afterAll(async () => {
+    if (t !== undefined) await dropRedisKeys(t.services);
     await t?.close();
     await dropDatabase(config);
   });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropDatabase, sql, startTestApp, sync, testConfig, type TestApp } from './helpers/test-env.js';
-import { redisStock, seedProducts, setRedisStock, type Report } from './helpers/reconcile-fixtures.js';
+import { dropRedisKeys, redisStock, type Report, seedProducts, setRedisStock } from './helpers/reconcile-fixtures.js';
 
 const productCount = 6000;
 const hotCount = 300;
@@ -29,6 +29,7 @@ describe(`a run during 2,000 in-flight syncs (seed ${seed})`, () => {
     for (const productId of drifted) await setRedisStock(t.services, productId, initialStock + 77);
   });
   afterAll(async () => {
+    if (t !== undefined) await dropRedisKeys(t.services);
     await t?.close();
     await dropDatabase(config);
   });

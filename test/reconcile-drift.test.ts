@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropDatabase, sql, startTestApp, testConfig, type TestApp } from './helpers/test-env.js';
-import { checkNow, fix, redisStock, seedProducts, setRedisStock, type Report } from './helpers/reconcile-fixtures.js';
+import { checkNow, dropRedisKeys, fix, redisStock, type Report, seedProducts, setRedisStock } from './helpers/reconcile-fixtures.js';
 
 const productCount = 20_000;
 const stock = 500;
@@ -60,6 +60,7 @@ describe(`reconciliation of 20,000 products with 37 drifted (seed ${seed})`, () 
     for (const drift of drifts) await setRedisStock(t.services, drift.productId, drift.redis);
   });
   afterAll(async () => {
+    if (t !== undefined) await dropRedisKeys(t.services);
     await t?.close();
     await dropDatabase(config);
   });

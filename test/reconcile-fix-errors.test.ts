@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropDatabase, sql, startTestApp, sync, testConfig, type TestApp } from './helpers/test-env.js';
-import { checkNow, fix, redisStock, seedProducts, setRedisStock, type Report } from './helpers/reconcile-fixtures.js';
+import { checkNow, dropRedisKeys, fix, redisStock, type Report, seedProducts, setRedisStock } from './helpers/reconcile-fixtures.js';
 
 describe('health checker: bad input', () => {
   const config = testConfig({ logging: { level: 'error' } });
@@ -30,6 +30,7 @@ describe('health checker: bad input', () => {
     expect(report.diffs.map((diff) => diff.product_id).sort()).toEqual([1, 2, 3, 4, 5, 6]);
   });
   afterAll(async () => {
+    if (t !== undefined) await dropRedisKeys(t.services);
     await t?.close();
     await dropDatabase(config);
   });
@@ -115,21 +116,44 @@ describe('health checker: bad input', () => {
     expect(known.json().data).toMatchObject({ run_id: report.run_id, status: 'completed', scanned: 50, diffs_found: 6 });
   });
 
-  it('answers a trigger while a run goes with the running run, and a check joins it', async () => {
-    // A product written just now with its key missing makes the run wait out the settle grace.
-    await sql(t.services, `UPDATE inventories SET updated_at = now() WHERE product_id = 7`);
-    await setRedisStock(t.services, 7, null);
-    const first = await t.app.inject({ method: 'POST', url: '/api/v1/health/trigger' });
-    const second = await t.app.inject({ method: 'POST', url: '/api/v1/health/trigger' });
-    expect(first.statusCode).toBe(202);
-    expect(second.statusCode).toBe(202);
-    expect(first.json().data.joined).toBe(false);
-    expect(second.json().data).toEqual({ run_id: first.json().data.run_id, joined: true, status_url: `/api/v1/health/runs/${first.json().data.run_id}` });
-    const running = await t.app.inject({ method: 'GET', url: `/api/v1/health/runs/${first.json().data.run_id}` });
-    expect(running.json().data.status).toBe('running');
-    const joined = await checkNow(t.app);
-    expect(joined.run_id).toBe(first.json().data.run_id);
-    expect(joined.status).toBe('completed');
+  it('answers a trigger while a run goes with the running run, shows its progress, and a check joins it', async () => {
+    // Hold the run: while this transaction locks inventory_diffs, recording product 2's diff waits.
+    const blocker = await t.services.readPool.connect();
+    let released = false;
+    const release = async () => {
+      if (released) return;
+      released = true;
+      await blocker.query('ROLLBACK');
+      blocker.release();
+    };
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE inventory_diffs IN EXCLUSIVE MODE');
+      const first = await t.app.inject({ method: 'POST', url: '/api/v1/health/trigger' });
+      const second = await t.app.inject({ method: 'POST', url: '/api/v1/health/trigger' });
+      expect(first.statusCode).toBe(202);
+      expect(second.statusCode).toBe(202);
+      const runId = first.json().data.run_id as string;
+      expect(first.json().data.joined).toBe(false);
+      expect(second.json().data).toEqual({ run_id: runId, joined: true, status_url: `/api/v1/health/runs/${runId}` });
+      // Progress while it goes: the spans without a diff are scanned, product 2's waits.
+      let progress: { status: string; scanned: number; rows_per_second: number; finished_at: string | null } | undefined;
+      for (let poll = 0; poll < 500 && !(progress?.scanned ?? 0); poll += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        progress = (await t.app.inject({ method: 'GET', url: `/api/v1/health/runs/${runId}` })).json().data;
+      }
+      expect(progress).toMatchObject({ status: 'running', finished_at: null });
+      expect(progress!.scanned).toBeGreaterThan(0);
+      expect(progress!.scanned).toBeLessThan(50);
+      expect(progress!.rows_per_second).toBeGreaterThan(0);
+      const joining = checkNow(t.app);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await release();
+      const joined = await joining;
+      expect(joined).toMatchObject({ run_id: runId, status: 'completed', scanned: 50 });
+    } finally {
+      await release();
+    }
     const runs = await sql<{ count: number }>(t.services, 'SELECT count(*)::int AS count FROM reconcile_runs');
     expect(runs[0]!.count).toBe(2);
   });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropDatabase, sql, startTestApp, testConfig, type TestApp } from './helpers/test-env.js';
-import { checkNow, fix, redisStock, seedProducts, setRedisStock } from './helpers/reconcile-fixtures.js';
+import { checkNow, dropRedisKeys, fix, redisStock, seedProducts, setRedisStock } from './helpers/reconcile-fixtures.js';
 
 describe('seckill mode', () => {
   const config = testConfig({
@@ -26,6 +26,7 @@ describe('seckill mode', () => {
     await setRedisStock(t.services, 5, null);
   });
   afterAll(async () => {
+    if (t !== undefined) await dropRedisKeys(t.services);
     await t?.close();
     await dropDatabase(config);
   });
@@ -66,6 +67,7 @@ describe('auto_fix', () => {
     await setRedisStock(t.services, 4, null); // stock 50: diff -50
   });
   afterAll(async () => {
+    if (t !== undefined) await dropRedisKeys(t.services);
     await t?.close();
     await dropDatabase(config);
   });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropDatabase, sql, startTestApp, testConfig, type TestApp } from './helpers/test-env.js';
-import { seedProducts, setRedisStock, type Report } from './helpers/reconcile-fixtures.js';
+import { dropRedisKeys, type Report, seedProducts, setRedisStock } from './helpers/reconcile-fixtures.js';
 
 describe('two instances on one database', () => {
   const config = testConfig({ logging: { level: 'error' } });
@@ -19,6 +19,7 @@ describe('two instances on one database', () => {
     await seedProducts(a.services, 5000);
   });
   afterAll(async () => {
+    if (a !== undefined) await dropRedisKeys(a.services);
     await a?.close();
     await b?.close();
     await dropDatabase(config);

@@ -22,8 +22,11 @@ import type { AlertLevel } from './reconcile-types.js';
 
 /** The integer a Redis value holds; null when the key is missing or does not hold an integer. */
 export function parseRedisStock(raw: string | null | undefined): number | null {
-  if (raw === null || raw === undefined || !/^-?[0-9]{1,16}$/.test(raw)) return null;
-  return Number(raw);
+  if (raw === null || raw === undefined) return null;
+  // Called once per scanned row: a number compare and a string compare instead of a regular
+  // expression. Only the canonical spelling counts ("007", "1e3", " 5" are not integers we wrote).
+  const value = Number(raw);
+  return Number.isSafeInteger(value) && String(value) === raw ? value : null;
 }
 
 /** What a diff records: Redis minus the DB available, a missing key counting as 0. */

@@ -36,8 +36,11 @@ export function createReconcilePool(setup: WorkerSetup, threads: number): Reconc
     maxThreads: threads,
     maxQueue: limits.reconcileQueueMax,
     idleTimeout: limits.reconcileWorkerIdleMs,
-    concurrentTasksPerWorker: 1,
-    resourceLimits: { maxOldGenerationSizeMb: limits.reconcileWorkerHeapMb },
+    // A span that ends by waiting out the settle grace leaves its thread idle: a second span may
+    // scan meanwhile. The two share the thread's connections (the second cursor queues behind the
+    // first), so the memory bound is two spans' chunks and settle queues.
+    concurrentTasksPerWorker: limits.reconcileSpansPerWorkerThread,
+    resourceLimits: { maxOldGenerationSizeMb: limits.reconcileWorkerHeapMb, maxYoungGenerationSizeMb: limits.reconcileWorkerYoungHeapMb },
     closeTimeout: 5_000,
   });
 }

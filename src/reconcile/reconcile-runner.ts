@@ -77,7 +77,7 @@ export class Reconciler {
   async report(runId: string, waitMs = 0): Promise<RunReport | null> {
     const local = this.active?.runId === runId ? this.active : null;
     const deadline = Date.now() + waitMs;
-    if (local !== null && waitMs > 0) await Promise.race([local.done, sleep(waitMs)]);
+    if (local !== null && waitMs > 0) await settledWithin(local.done, waitMs);
     let row = await selectRun(this.deps.readPool, runId);
     while (local === null && row?.status === 'running' && Date.now() + remotePollMs <= deadline) {
       await sleep(remotePollMs);
@@ -171,7 +171,8 @@ export class Reconciler {
     } catch (error) {
       outcome = run.abort.signal.aborted ? 'aborted' : 'failed';
       failure = error instanceof Error ? error.message : String(error);
-      log.error({ err: error, run_id: run.runId }, `reconciliation run ${outcome}`);
+      if (outcome === 'aborted') log.warn({ run_id: run.runId, reason: failure }, 'reconciliation run aborted');
+      else log.error({ err: error, run_id: run.runId }, 'reconciliation run failed');
     } finally {
       clearInterval(ticker);
     }
@@ -239,6 +240,14 @@ export class Reconciler {
     await updateRunProgress(this.deps.readPool, run.runId, scannedRows).catch(() => {});
     this.progressWriting = false;
   }
+}
+
+/** Waits for `promise` to settle, or `ms` at most; leaves no timer behind either way. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); });
+  await Promise.race([promise.then(() => {}, () => {}), timeout]);
+  clearTimeout(timer);
 }
 
 function scanSettings(config: Config): ScanSettings {

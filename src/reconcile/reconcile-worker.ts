@@ -70,7 +70,7 @@ async function checkChunk(ctx: ScanContext, rows: ScanRow[]): Promise<void> {
   const candidates: number[] = [];
   const alerts: NewAlert[] = [];
   for (let index = 0; index < rows.length; index += 1) {
-    const [productId, available, , lowThreshold] = rows[index]!;
+    const [productId, available, lowThreshold] = rows[index]!;
     if (differs(ctx.task.settings, available, parseRedisStock(values[index]))) candidates.push(productId);
     if (lowThreshold !== null) {
       const alert = stockAlertOf(productId, available, lowThreshold);

@@ -3,6 +3,7 @@
  * written the way the cache writer writes them (stock and version), and drift made on purpose.
  */
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Services } from '../../src/services.js';
 
 export interface SeedOptions {
@@ -45,14 +46,18 @@ export async function redisStock(services: Services, productId: number): Promise
   return raw === null ? null : Number(raw);
 }
 
-export async function deleteRedisKeys(services: Services): Promise<void> {
-  const pattern = `${services.config.redis.key_prefix}*`;
-  let cursor = '0';
-  do {
-    const [next, keys] = await (services.redis as import('ioredis').Redis).scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    if (keys.length > 0) await services.redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+/** Deletes this test's stock and version keys, so a run leaves nothing behind in the shared Redis. */
+export async function dropRedisKeys(services: Services): Promise<void> {
+  const redis = services.redis as Redis;
+  const prefix = services.config.redis.key_prefix;
+  for (const pattern of [`${prefix}*`, `{${prefix}*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
 }
 
 export interface Report {

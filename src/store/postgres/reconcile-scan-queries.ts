@@ -8,19 +8,19 @@ import type { NewAlert } from '../../alerts/alert-rules.js';
 
 /**
  * Active products of one span, in product order (the (status, product_id) index serves it as a
- * range scan). Columns: product_id, available, version, and the low-stock threshold when the row
- * is at or below it (null otherwise), so a row costs four numbers.
+ * range scan). Columns: product_id, available, and the low-stock threshold when the row is at or
+ * below it (null otherwise): a row costs three numbers (the version is read on the second look).
  */
 export const scanPartitionText = `
-SELECT i.product_id, i.available, i.version,
+SELECT i.product_id, i.available,
        CASE WHEN i.available <= t.low THEN t.low END AS low_threshold
   FROM inventories i
  CROSS JOIN LATERAL (SELECT CASE WHEN i.min_stock > 0 THEN i.min_stock ELSE $3::bigint END AS low) t
  WHERE i.status = 'active' AND i.product_id >= $1::bigint AND i.product_id < $2::bigint
  ORDER BY i.product_id`;
 
-/** product_id, available, version, low_threshold */
-export type ScanRow = [number, number, number, number | null];
+/** product_id, available, low_threshold */
+export type ScanRow = [number, number, number | null];
 
 export interface FreshRowRecord { product_id: number; available: number; version: number; quiet_ms: number }
 
