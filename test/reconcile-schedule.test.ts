@@ -30,6 +30,7 @@ describe('scheduled runs and shutdown', () => {
     }
     expect(runs.filter((run) => run.status === 'completed').length).toBeGreaterThanOrEqual(2);
     expect(new Set(runs.map((run) => run.trigger))).toEqual(new Set(['schedule']));
+    expect(await t.services.reconciler.lastRun()).toMatchObject({ trigger: 'schedule', instance: expect.stringContaining(':') });
     const health = await t.app.inject({ method: 'GET', url: '/health' });
     expect(health.json().data).toEqual({ status: 'ok', checks: { postgres: 'ok', redis: 'ok', workers: 'ok' } });
   });

@@ -14,8 +14,8 @@ import { errors } from '../errors.js';
 import * as limits from '../limits.js';
 import type { ReconcileMetrics } from '../metrics/reconcile-metrics.js';
 import {
-  closeAbandonedRuns, finishRun, insertRun, selectActiveIdSpan, selectRun, selectRunningRun, updateRunProgress,
-  type RunStatus, type RunTrigger,
+  closeAbandonedRuns, finishRun, insertRun, selectActiveIdSpan, selectLastRun, selectRun, selectRunningRun,
+  updateRunProgress, type RunRow, type RunStatus, type RunTrigger,
 } from '../store/postgres/reconcile-run-queries.js';
 import { selectFixableDiffIds } from '../store/postgres/diff-queries.js';
 import type { DiffRow } from '../store/postgres/diff-queries.js';
@@ -86,6 +86,11 @@ export class Reconciler {
     if (row === null) return null;
     const live = this.active?.runId === runId && row.status === 'running' ? Number(Atomics.load(this.active.progress, 0)) : null;
     return buildReport(this.deps.readPool, row, live);
+  }
+
+  /** The most recent run of any instance, without its diffs (for the service stats). */
+  lastRun(): Promise<RunRow | null> {
+    return selectLastRun(this.deps.readPool);
   }
 
   fix(request: FixRequest): Promise<DiffRow> {

@@ -26,14 +26,14 @@ const setup = workerData as WorkerSetup;
 let clients: Promise<WorkerClients> | null = null;
 
 export default async function reconcilePartition(task: PartitionTask): Promise<PartitionResult> {
-  clients ??= connectClients();
+  const used = (clients ??= connectClients());
   try {
-    return await scanPartition(await clients, task);
+    return await scanPartition(await used, task);
   } catch (error) {
-    // A broken connection must not serve the next task: start afresh then.
-    const broken = clients;
-    clients = null;
-    await broken.then(closeClients, () => {});
+    // A broken connection must not serve the next task: start afresh then. The thread's other
+    // span, if any, shares these connections and fails with them (its run has failed anyway).
+    if (clients === used) clients = null;
+    await used.then(closeClients, () => {});
     throw error;
   }
 }
