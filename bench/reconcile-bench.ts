@@ -38,14 +38,14 @@ const keyBatchRows = 20_000;
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 
 function benchConfig(): Config {
-  const base = loadConfig() as unknown as Record<string, any>;
-  base.database.postgres.dbname = 'inv_bench_reconcile';
-  base.redis.key_prefix = 'bench:reconcile:';
-  base.inventory.health_check.enable = false;
-  if (args.workers !== undefined) base.inventory.health_check.workers = Number(args.workers);
-  if (args['chunk-rows'] !== undefined) base.inventory.health_check.chunk_rows = Number(args['chunk-rows']);
-  base.logging.level = 'warn';
-  return validateConfig(base);
+  const config = loadConfig();
+  config.database.postgres.dbname = 'inv_bench_reconcile';
+  config.redis.key_prefix = 'bench:reconcile:';
+  config.inventory.health_check.enable = false;
+  if (args.workers !== undefined) config.inventory.health_check.workers = Number(args.workers);
+  if (args['chunk-rows'] !== undefined) config.inventory.health_check.chunk_rows = Number(args['chunk-rows']);
+  config.logging.level = 'warn';
+  return validateConfig(config);
 }
 
 /** Runs in the child: products 1..N with stock 1000 (above the low-stock threshold), Redis in step. */
@@ -113,6 +113,8 @@ function writeResults(config: Config, figures: Awaited<ReturnType<typeof measure
     baseline_rss_mb: mb(figures.baselineRssBytes),
     /** CPU time of this process (main thread and workers) during the run; PostgreSQL and Redis not included. */
     process_cpu_seconds: Math.round(figures.cpuSeconds * 100) / 100,
+    /** `reused`: measured on data a previous `--keep` run left (no load just before). */
+    data: args.reuse ? 'reused' : 'loaded',
     targets: { seconds_max_for_1m: 3, peak_rss_mb_max: 256, time_3m_over_1m_max: 3.5 },
     conditions: {
       workers: config.inventory.health_check.workers, chunk_rows: config.inventory.health_check.chunk_rows,

@@ -1,7 +1,8 @@
 /**
  * Proves the scheduler starts runs on `health_check.interval` by itself, that GET /health reports
- * the workers, and that shutting down during a run aborts it (recorded as aborted) instead of
- * hanging: a run is held by a lock on inventory_diffs while the service closes.
+ * the workers, that shutting down during a run aborts it (recorded as aborted) instead of hanging
+ * (a run is held by a lock on inventory_diffs while the service closes), and that a run whose
+ * workers cannot reach Redis fails visibly: 503 on the check, `workers: down` on GET /health.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices } from '../src/services.js';
@@ -54,6 +55,23 @@ describe('scheduled runs and shutdown', () => {
       await expect(other.reconciler.checkWorkers()).rejects.toThrow(/closed/);
     } finally {
       blocker.release();
+    }
+  });
+
+  it('fails a run whose workers cannot reach Redis, and says so on the check and on /health', async () => {
+    const unreachable = await startTestApp({ ...config, redis: { ...config.redis, port: 1 },
+      inventory: { ...config.inventory, health_check: { ...config.inventory.health_check, enable: false } } });
+    try {
+      const check = await unreachable.app.inject({ method: 'GET', url: '/api/v1/health/check' });
+      expect(check.statusCode).toBe(503);
+      expect(check.json()).toMatchObject({ success: false, code: 'RECONCILIATION_FAILED', data: { status: 'failed', scanned: 0 } });
+      expect(check.json().data.error).toMatch(/Redis/);
+      const health = await unreachable.app.inject({ method: 'GET', url: '/health' });
+      expect(health.json().data).toEqual({ status: 'degraded', checks: { postgres: 'ok', redis: 'down', workers: 'down' } });
+      const runs = await unreachable.services.metrics.registry.getSingleMetric('inventory_reconcile_runs_total')!.get();
+      expect(runs.values).toEqual([expect.objectContaining({ labels: { outcome: 'failed' }, value: 1 })]);
+    } finally {
+      await unreachable.close();
     }
   });
 });

@@ -57,6 +57,8 @@ export class Reconciler {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private lastFailure: string | null = null;
+  /** A progress write still in flight: the next tick skips rather than piling up. */
+  private progressWriting = false;
 
   constructor(private readonly deps: ReconcilerDeps) {
     const { config } = deps;
@@ -199,14 +201,16 @@ export class Reconciler {
     if (span === null) return [];
     const spans = splitSpan(span.min, span.max, config.inventory.health_check.workers * limits.reconcilePartitionsPerWorker);
     const settings = scanSettings(config);
+    // Stops the other spans once one has failed; `run.abort` is kept for shutdown and a lost lock,
+    // so the run's outcome says which of the two happened.
+    const stopSpans = new AbortController();
+    const signal = AbortSignal.any([run.abort.signal, stopSpans.signal]);
     const tasks = spans.map((productSpan) => this.pool.run(
-      { runId: run.runId, ...productSpan, settings, progress: run.progress.buffer as SharedArrayBuffer },
-      { signal: run.abort.signal }));
+      { runId: run.runId, ...productSpan, settings, progress: run.progress.buffer as SharedArrayBuffer }, { signal }));
     try {
       return await Promise.all(tasks);
     } catch (error) {
-      // One span failed: the run has failed, so stop the others instead of letting them finish.
-      run.abort.abort(error);
+      stopSpans.abort(error);
       await Promise.allSettled(tasks);
       throw error;
     }
@@ -232,8 +236,6 @@ export class Reconciler {
       afterId = ids.at(-1)!;
     }
   }
-
-  private progressWriting = false;
 
   private async reportProgress(run: ActiveRun): Promise<void> {
     if (this.progressWriting) return;

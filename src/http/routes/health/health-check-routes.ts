@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { errors } from '../../../errors.js';
 import * as limits from '../../../limits.js';
 import type { Services } from '../../../services.js';
-import { ok } from '../../envelope.js';
+import { assertNever } from '../../../assert.js';
+import { failure, ok } from '../../envelope.js';
 import { checkRouteSchema, fixRouteSchema, runRouteSchema, triggerRouteSchema, type FixBody } from './health-check-schemas.js';
 
 export async function healthCheckRoutes(app: FastifyInstance, services: Services): Promise<void> {
@@ -18,10 +19,17 @@ export async function healthCheckRoutes(app: FastifyInstance, services: Services
     const started = await reconciler.start('check');
     const report = await reconciler.report(started.runId, checkWaitMs);
     if (report === null) throw errors.runNotFound(started.runId);
-    if (report.status === 'running') {
-      return reply.code(202).send(ok(report, `Run ${report.run_id} is still going; read GET /api/v1/health/runs/${report.run_id}.`));
+    switch (report.status) {
+      case 'running':
+        return reply.code(202).send(ok(report, `Run ${report.run_id} is still going; read GET /api/v1/health/runs/${report.run_id}.`));
+      case 'completed':
+        return ok(report, `Run ${report.run_id} completed: ${report.diffs_found} diffs in ${report.scanned} products.`);
+      case 'failed': case 'aborted':
+        return reply.code(503).send(failure('RECONCILIATION_FAILED',
+          `Run ${report.run_id} ${report.status}: ${report.error ?? 'no reason recorded'}. Retry once the cause is gone.`, report));
+      default:
+        return assertNever(report.status);
     }
-    return ok(report, `Run ${report.run_id} ${report.status}: ${report.diffs_found} diffs in ${report.scanned} products.`);
   });
 
   app.post('/api/v1/health/trigger', { schema: triggerRouteSchema }, async (_request, reply) => {

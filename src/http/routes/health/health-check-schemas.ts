@@ -30,7 +30,7 @@ export const reportSchema = {
 } as const;
 
 export const checkRouteSchema = {
-  response: { '2xx': envelopeSchema(reportSchema) },
+  response: { '2xx': envelopeSchema(reportSchema), 503: envelopeSchema(reportSchema) },
 } as const;
 
 export const triggerRouteSchema = {
