@@ -17,6 +17,8 @@ import { inventoryManageRoutes } from './http/routes/inventory/inventory-manage-
 import { reservationRoutes } from './http/routes/reservations/reservation-routes.js';
 import { historyRoutes } from './http/routes/history/history-routes.js';
 import { registerOpenApi } from './http/openapi.js';
+import { healthCheckRoutes } from './http/routes/health/health-check-routes.js';
+import { alertsRoutes } from './http/routes/alerts/alerts-route.js';
 
 export async function buildApp(services: Services): Promise<FastifyInstance> {
   const app = Fastify({
@@ -38,13 +40,15 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   installAuth(app, services.config.server.auth_token);
   await registerOpenApi(app);
   await app.register(async (scope) => {
-    await healthRoute(scope, services);
+    await healthRoute(scope, services, [{ name: 'workers', check: () => services.reconciler.checkWorkers() }]);
     await syncRoutes(scope, services);
     await syncBatchRoutes(scope, services);
     await inventoryRoutes(scope, services);
     await inventoryManageRoutes(scope, services);
     await reservationRoutes(scope, services);
     await historyRoutes(scope, services);
+    await healthCheckRoutes(scope, services);
+    await alertsRoutes(scope, services);
   });
   return app;
 }

@@ -26,6 +26,15 @@ export type ErrorCode =
   | 'DATABASE_UNAVAILABLE'
   | 'COMMIT_OUTCOME_UNKNOWN'
   | 'SHUTTING_DOWN'
+  | 'DIFF_NOT_FOUND'
+  | 'DIFF_NOT_PENDING'
+  | 'DIFF_STALE'
+  | 'FIX_AMOUNT_EXCEEDED'
+  | 'FIX_NOT_APPLICABLE'
+  | 'COMPENSATION_DISABLED'
+  | 'RUN_NOT_FOUND'
+  | 'RECONCILIATION_FAILED'
+  | 'REDIS_UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
 export class AppError extends Error {
@@ -110,6 +119,26 @@ export const errors = {
   shuttingDown: () =>
     new AppError(503, 'SHUTTING_DOWN', 'The service is shutting down; retry on another instance.', 1),
   internal: () => new AppError(500, 'INTERNAL_ERROR', 'An internal error occurred; it has been logged.'),
+  diffNotFound: (diffId: number) =>
+    new AppError(404, 'DIFF_NOT_FOUND', `No difference with id ${diffId} was recorded.`),
+  diffNotPending: (diffId: number, status: string) =>
+    new AppError(409, 'DIFF_NOT_PENDING', `Difference ${diffId} is ${status}, not pending; only a pending difference can be fixed.`),
+  diffStale: (diffId: number, why: string) =>
+    new AppError(409, 'DIFF_STALE',
+      `Difference ${diffId} no longer holds: ${why}. Run GET /api/v1/health/check again and fix what it finds.`),
+  fixAmountExceeded: (diffId: number, diff: number, maxFixAmount: number) =>
+    new AppError(409, 'FIX_AMOUNT_EXCEEDED',
+      `Difference ${diffId} is ${diff}; fixes are limited to ${maxFixAmount} (inventory.compensation.max_fix_amount). ` +
+      'Correct the stock by hand or ignore the difference.'),
+  fixNotApplicable: (diffId: number, why: string) =>
+    new AppError(409, 'FIX_NOT_APPLICABLE', `Difference ${diffId} cannot be fixed that way: ${why}.`),
+  compensationDisabled: () =>
+    new AppError(409, 'COMPENSATION_DISABLED',
+      'Fixes are disabled (inventory.compensation.enable is false); only fix_type ignore is accepted.'),
+  runNotFound: (runId: string) =>
+    new AppError(404, 'RUN_NOT_FOUND', `No reconciliation run with id ${runId} exists.`),
+  redisUnavailable: () =>
+    new AppError(503, 'REDIS_UNAVAILABLE', 'Redis cannot be reached; nothing was changed. Retry shortly.', 1),
 } as const;
 
 /** PostgreSQL SQLSTATEs the engine reacts to. */

@@ -7,7 +7,11 @@ import type pg from 'pg';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config/config-types.js';
 import { createBatchedEngine, type StockEngine } from './engine/stock-engine.js';
+import { durationMs } from './config/load-config.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { createReconcileMetrics } from './metrics/reconcile-metrics.js';
+import { Reconciler } from './reconcile/reconcile-runner.js';
+import { countPendingDiffs } from './store/postgres/diff-queries.js';
 import { ensureDatabase, migrate } from './store/postgres/migrate.js';
 import { createPool } from './store/postgres/pool.js';
 import { startReservationSweeper, type ReservationSweeper } from './reservations/reservation-sweeper.js';
@@ -29,6 +33,8 @@ export interface Services {
   readonly engine: StockEngine;
   /** Releases expired reservations through the engine; stopped first on close. */
   readonly sweeper: ReservationSweeper;
+  /** The health checker: reconciliation runs (scheduled when health_check.enable), diff fixes. */
+  readonly reconciler: Reconciler;
   readonly startedAt: Date;
   /** Drains the engine, then closes pools and Redis. */
   close(): Promise<void>;
@@ -74,11 +80,19 @@ export async function createServices(config: Config, options: ServicesOptions = 
     batchMax: config.reservations.sweep_batch_max,
   });
 
+  const reconcileMetrics = createReconcileMetrics(metrics.registry, () => countPendingDiffs(readPool));
+  const reconciler = new Reconciler({
+    config, readPool, log, metrics: reconcileMetrics,
+    fix: { config, readPool, engine, cacheWriter, redis, keys, metrics: reconcileMetrics, log },
+  });
+  const healthCheck = config.inventory.health_check;
+  if (healthCheck.enable) reconciler.startSchedule(durationMs(healthCheck.interval, 'inventory.health_check.interval'));
+
   let closing: Promise<void> | null = null;
   return {
-    config, log, metrics, readPool, enginePool, redis, keys, cacheWriter, engine, sweeper, startedAt: new Date(),
+    config, log, metrics, readPool, enginePool, redis, keys, cacheWriter, engine, sweeper, reconciler, startedAt: new Date(),
     close: () => (closing ??= (async () => {
-      await sweeper.stop();
+      await Promise.all([sweeper.stop(), reconciler.close()]);
       await engine.drain();
       await Promise.allSettled([enginePool.end(), readPool.end()]);
       redis.disconnect();

@@ -60,6 +60,9 @@ export const configSchema = object({
       interval: duration,
       tolerance: integer(0, limits.stockMax),
       alert_threshold: integer(0, limits.stockMax),
+      workers: integer(1, limits.reconcileWorkersMaxLimit),
+      chunk_rows: integer(1, limits.reconcileChunkRowsMaxLimit),
+      inflight_allowance: integer(0, limits.stockMax),
     }),
     compensation: object({
       enable: { type: 'boolean' },

@@ -19,7 +19,10 @@ export interface Config {
   };
   inventory: {
     default_stock: number; low_stock_threshold: number; max_delta: number;
-    health_check: { enable: boolean; interval: string; tolerance: number; alert_threshold: number };
+    health_check: {
+      enable: boolean; interval: string; tolerance: number; alert_threshold: number;
+      workers: number; chunk_rows: number; inflight_allowance: number;
+    };
     compensation: { enable: boolean; auto_fix: boolean; max_fix_amount: number };
   };
   engine: { mode: EngineMode; shards: number; flush_ops_max: number; queue_depth_max: number };

@@ -1,0 +1,56 @@
+/**
+ * The health checker over HTTP: run a reconciliation now (or join the running one) and read its
+ * report, start one in the background, read a run, and fix a recorded diff.
+ */
+import type { FastifyInstance } from 'fastify';
+import { errors } from '../../../errors.js';
+import * as limits from '../../../limits.js';
+import type { Services } from '../../../services.js';
+import { assertNever } from '../../../assert.js';
+import { failure, ok } from '../../envelope.js';
+import { checkRouteSchema, fixRouteSchema, runRouteSchema, triggerRouteSchema, type FixBody } from './health-check-schemas.js';
+
+export async function healthCheckRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  const reconciler = services.reconciler;
+  // Answer before the request timeout cuts the connection: a longer run is reported as running (202).
+  const checkWaitMs = Math.min(limits.healthCheckWaitMs, services.config.server.request_timeout_ms / 2);
+
+  app.get('/api/v1/health/check', { schema: checkRouteSchema }, async (_request, reply) => {
+    const started = await reconciler.start('check');
+    const report = await reconciler.report(started.runId, checkWaitMs);
+    if (report === null) throw errors.runNotFound(started.runId);
+    switch (report.status) {
+      case 'running':
+        return reply.code(202).send(ok(report, `Run ${report.run_id} is still going; read GET /api/v1/health/runs/${report.run_id}.`));
+      case 'completed':
+        return ok(report, `Run ${report.run_id} completed: ${report.diffs_found} diffs in ${report.scanned} products.`);
+      case 'failed': case 'aborted':
+        return reply.code(503).send(failure('RECONCILIATION_FAILED',
+          `Run ${report.run_id} ${report.status}: ${report.error ?? 'no reason recorded'}. Retry once the cause is gone.`, report));
+      default:
+        return assertNever(report.status);
+    }
+  });
+
+  app.post('/api/v1/health/trigger', { schema: triggerRouteSchema }, async (_request, reply) => {
+    const started = await reconciler.start('manual');
+    const data = { run_id: started.runId, joined: started.joined, status_url: `/api/v1/health/runs/${started.runId}` };
+    return reply.code(202).send(ok(data, started.joined ? 'A run is already going; this is it.' : 'Run started.'));
+  });
+
+  app.get<{ Params: { runId: string } }>('/api/v1/health/runs/:runId', { schema: runRouteSchema }, async (request) => {
+    const report = await reconciler.report(request.params.runId);
+    if (report === null) throw errors.runNotFound(request.params.runId);
+    return ok(report);
+  });
+
+  app.post<{ Params: { diffId: number }; Body: FixBody }>('/api/v1/health/fix/:diffId', { schema: fixRouteSchema }, async (request) => {
+    const diff = await reconciler.fix({
+      diffId: request.params.diffId,
+      fixType: request.body.fix_type,
+      operator: request.body.operator ?? 'api',
+      traceId: request.traceId,
+    });
+    return ok(diff, `Difference ${diff.id} is ${diff.status} (${diff.fix_type}).`);
+  });
+}

@@ -1,0 +1,74 @@
+/** Schemas of the health checker's routes (reconciliation runs and diff fixes). */
+import * as limits from '../../../limits.js';
+import { envelopeSchema } from '../../envelope.js';
+import { optionalText } from '../../schemas.js';
+
+const timestamp = { type: 'string', format: 'date-time' } as const;
+const nullableTimestamp = { type: ['string', 'null'], format: 'date-time' } as const;
+const nullableInteger = { type: ['integer', 'null'] } as const;
+
+export const diffSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' }, product_id: { type: 'integer' }, run_id: { type: 'string' },
+    db_stock: { type: 'integer' }, redis_stock: nullableInteger, diff: { type: 'integer' }, db_version: nullableInteger,
+    status: { type: 'string' }, fix_type: { type: ['string', 'null'] },
+    fixed_at: nullableTimestamp, fixed_by: { type: ['string', 'null'] }, created_at: timestamp,
+  },
+} as const;
+
+export const reportSchema = {
+  type: 'object',
+  properties: {
+    run_id: { type: 'string' }, status: { type: 'string' }, trigger: { type: 'string' }, instance: { type: 'string' },
+    started_at: timestamp, finished_at: nullableTimestamp,
+    scanned: { type: 'integer' }, candidates: { type: 'integer' }, diffs_found: { type: 'integer' },
+    alerts_raised: { type: 'integer' }, auto_fixed: { type: 'integer' },
+    duration_ms: { type: 'integer' }, rows_per_second: { type: 'integer' }, error: { type: ['string', 'null'] },
+    diffs: { type: 'array', items: diffSchema },
+  },
+} as const;
+
+export const checkRouteSchema = {
+  response: { '2xx': envelopeSchema(reportSchema), 503: envelopeSchema(reportSchema) },
+} as const;
+
+export const triggerRouteSchema = {
+  response: {
+    202: envelopeSchema({
+      type: 'object',
+      properties: { run_id: { type: 'string' }, joined: { type: 'boolean' }, status_url: { type: 'string' } },
+    }),
+  },
+} as const;
+
+/** Run ids are UUIDs; anything else cannot name a run. */
+export const runRouteSchema = {
+  params: {
+    type: 'object', additionalProperties: false, required: ['runId'],
+    properties: { runId: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } },
+  },
+  response: { 200: envelopeSchema(reportSchema) },
+} as const;
+
+export const fixRouteSchema = {
+  params: {
+    type: 'object', additionalProperties: false, required: ['diffId'],
+    properties: { diffId: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
+  },
+  body: {
+    type: 'object', additionalProperties: false, required: ['fix_type'],
+    properties: {
+      fix_type: { enum: ['use_db', 'use_redis', 'ignore'] },
+      operator: optionalText(limits.operatorLengthMax),
+      trace_id: { type: 'string', minLength: 1, maxLength: limits.traceIdLengthMax },
+    },
+  },
+  response: { 200: envelopeSchema(diffSchema) },
+} as const;
+
+export interface FixBody {
+  fix_type: 'use_db' | 'use_redis' | 'ignore';
+  operator?: string | null;
+  trace_id?: string;
+}

@@ -1,0 +1,67 @@
+/**
+ * Metrics of the health checker, registered on the app's registry. Worker threads have no registry
+ * of their own: a partition task returns its counts, and the main thread records them here.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface ReconcileMetrics {
+  /** Runs by outcome: completed, failed, aborted. */
+  readonly runs: Counter<'outcome'>;
+  readonly runDuration: Histogram;
+  readonly rowsScanned: Counter;
+  readonly lastRunRowsScanned: Gauge;
+  readonly diffsFound: Counter;
+  readonly diffsFixed: Counter<'fix_type'>;
+  readonly diffsPending: Gauge;
+  readonly alertsRaised: Counter<'type' | 'level'>;
+}
+
+/** `pendingDiffs` is read at scrape time (the count lives in PostgreSQL, shared by instances). */
+export function createReconcileMetrics(registry: Registry, pendingDiffs: () => Promise<number>): ReconcileMetrics {
+  return {
+    runs: new Counter({
+      name: 'inventory_reconcile_runs_total',
+      help: 'Reconciliation runs this instance executed, by outcome.',
+      labelNames: ['outcome'], registers: [registry],
+    }),
+    runDuration: new Histogram({
+      name: 'inventory_reconcile_duration_seconds',
+      help: 'Duration of a reconciliation run, from taking the lock to its report.',
+      registers: [registry],
+      buckets: [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 120, 300],
+    }),
+    rowsScanned: new Counter({
+      name: 'inventory_reconcile_rows_scanned_total',
+      help: 'Inventory rows compared with Redis by reconciliation runs.',
+      registers: [registry],
+    }),
+    lastRunRowsScanned: new Gauge({
+      name: 'inventory_reconcile_last_run_rows_scanned',
+      help: 'Rows the most recent finished run of this instance compared.',
+      registers: [registry],
+    }),
+    diffsFound: new Counter({
+      name: 'inventory_diffs_found_total',
+      help: 'Differences between Redis and PostgreSQL recorded by reconciliation runs.',
+      registers: [registry],
+    }),
+    diffsFixed: new Counter({
+      name: 'inventory_diffs_fixed_total',
+      help: 'Recorded differences closed, by fix_type (use_db, use_redis, ignore).',
+      labelNames: ['fix_type'], registers: [registry],
+    }),
+    diffsPending: new Gauge({
+      name: 'inventory_diffs_pending',
+      help: 'Recorded differences still pending (all instances).',
+      registers: [registry],
+      async collect() {
+        this.set(await pendingDiffs().catch(() => Number.NaN));
+      },
+    }),
+    alertsRaised: new Counter({
+      name: 'inventory_alerts_raised_total',
+      help: 'Alerts raised (not counting ones already pending for the product and type), by type and level.',
+      labelNames: ['type', 'level'], registers: [registry],
+    }),
+  };
+}

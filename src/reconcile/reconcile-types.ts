@@ -1,0 +1,77 @@
+/**
+ * What passes between the main thread and a reconciliation worker: plain data only (it is
+ * structured-cloned), plus one SharedArrayBuffer through which workers publish progress.
+ */
+import type { Config, RedisMode } from '../config/config-types.js';
+
+/** Given to every worker thread once, at its start (piscina `workerData`). */
+export interface WorkerSetup {
+  postgres: Config['database']['postgres'];
+  redis: Config['redis'];
+}
+
+/** The rules of a run, from `inventory.health_check` and `redis.mode`. */
+export interface ScanSettings extends CompareRule {
+  alertThreshold: number;
+  lowStockThreshold: number;
+  chunkRows: number;
+  /** How long after its second look an unsettled candidate gets its settling look. */
+  settleGraceMs: number;
+}
+
+export interface CompareRule {
+  mode: RedisMode;
+  tolerance: number;
+  /** seckill mode only: how far Redis may sit below the DB available before it is a candidate. */
+  inflightAllowance: number;
+  /** cache mode: a row unchanged this long has no post-commit Redis write in flight. */
+  quietAfterMs: number;
+}
+
+/** One task: the active products with `fromProductId <= product_id < toProductId`. */
+export interface PartitionTask {
+  runId: string;
+  fromProductId: number;
+  toProductId: number;
+  settings: ScanSettings;
+  /** BigInt64Array(1): rows scanned so far by every worker of the run, added atomically per chunk. */
+  progress: SharedArrayBuffer;
+}
+
+export type AlertType = 'low_stock' | 'out_of_stock' | 'diff_alert';
+export type AlertLevel = 'info' | 'warning' | 'error';
+
+/** A line for the WARN log, written by the main thread (workers do not log). */
+export interface RunNote {
+  productId: number;
+  kind: AlertType | 'diff';
+  level: AlertLevel;
+  message: string;
+}
+
+export interface PartitionResult {
+  scannedRows: number;
+  /** Rows that differed on the first look (cursor row against MGET). */
+  candidateRows: number;
+  /** Candidates that needed the settling look (version behind, missing key, seckill mode). */
+  settlingRows: number;
+  /** Candidates dropped because a commit moved the product between the looks (in flight). */
+  movedRows: number;
+  diffsRecorded: number;
+  /** Newly raised alerts by `${type}:${level}`. */
+  alertsRaised: Record<string, number>;
+  /** At most `limits.reconcileWarnLinesMax` notes; the counts above are complete. */
+  notes: RunNote[];
+  /** Notes left out because `notes` was full. */
+  notesDropped: number;
+}
+
+export function emptyPartitionResult(): PartitionResult {
+  return {
+    scannedRows: 0, candidateRows: 0, settlingRows: 0, movedRows: 0, diffsRecorded: 0, alertsRaised: {}, notes: [], notesDropped: 0,
+  };
+}
+
+export function alertKey(type: AlertType, level: AlertLevel): string {
+  return `${type}:${level}`;
+}

@@ -1,0 +1,78 @@
+/**
+ * Fixtures for reconciliation tests: many products loaded in one statement, their Redis keys
+ * written the way the cache writer writes them (stock and version), and drift made on purpose.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Services } from '../../src/services.js';
+
+export interface SeedOptions {
+  /** First product id; ids are consecutive. */
+  firstId?: number;
+  /** Stock of product i (0-based); reserved is 0, so available equals it. */
+  stockOf?: (index: number) => number;
+}
+
+/** Inserts `count` active products (version 1) and writes their Redis keys in pipelined batches. */
+export async function seedProducts(services: Services, count: number, options: SeedOptions = {}): Promise<number[]> {
+  const firstId = options.firstId ?? 1;
+  const stockOf = options.stockOf ?? (() => 500);
+  const ids = Array.from({ length: count }, (_, index) => firstId + index);
+  const stocks = ids.map((_, index) => stockOf(index));
+  await services.readPool.query(
+    `INSERT INTO inventories (product_id, product_name, stock)
+     SELECT id, 'product ' || id, stock FROM unnest($1::bigint[], $2::bigint[]) AS x(id, stock)`,
+    [ids, stocks]);
+  const batchRows = 5000;
+  for (let start = 0; start < count; start += batchRows) {
+    const pipeline = services.redis.pipeline();
+    for (let index = start; index < Math.min(count, start + batchRows); index += 1) {
+      pipeline.set(services.keys.stock(ids[index]!), String(stocks[index]!));
+      pipeline.set(services.keys.version(ids[index]!), '1');
+    }
+    await pipeline.exec();
+  }
+  return ids;
+}
+
+/** Makes Redis disagree: a value, or null to delete the key (the version key stays). */
+export async function setRedisStock(services: Services, productId: number, value: number | null): Promise<void> {
+  if (value === null) await services.redis.del(services.keys.stock(productId));
+  else await services.redis.set(services.keys.stock(productId), String(value));
+}
+
+export async function redisStock(services: Services, productId: number): Promise<number | null> {
+  const raw = await services.redis.get(services.keys.stock(productId));
+  return raw === null ? null : Number(raw);
+}
+
+/** Deletes this test's stock and version keys, so a run leaves nothing behind in the shared Redis. */
+export async function dropRedisKeys(services: Services): Promise<void> {
+  const redis = services.redis as Redis;
+  const prefix = services.config.redis.key_prefix;
+  for (const pattern of [`${prefix}*`, `{${prefix}*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+}
+
+export interface Report {
+  run_id: string; status: string; scanned: number; candidates: number; diffs_found: number; alerts_raised: number;
+  auto_fixed: number; duration_ms: number; started_at: string; finished_at: string | null;
+  diffs: { id: number; product_id: number; db_stock: number; redis_stock: number | null; diff: number; status: string; fix_type: string | null }[];
+}
+
+export async function checkNow(app: FastifyInstance): Promise<Report> {
+  const response = await app.inject({ method: 'GET', url: '/api/v1/health/check' });
+  if (response.statusCode !== 200) throw new Error(`check answered ${response.statusCode}: ${response.body}`);
+  return response.json().data as Report;
+}
+
+export async function fix(app: FastifyInstance, diffId: number, body: Record<string, unknown>) {
+  const response = await app.inject({ method: 'POST', url: `/api/v1/health/fix/${diffId}`, payload: body });
+  return { status: response.statusCode, body: response.json() as { success: boolean; code?: string; message: string; data: Record<string, unknown> } };
+}
