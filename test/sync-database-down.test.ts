@@ -57,6 +57,9 @@ it('killing the engine connections mid-load leaves every answer truthful', async
   expect(row!.stock).toBe(100_000 - ok.length);
   expect(logs!.n).toBe(ok.length);
   expect(ok.length).toBeGreaterThan(0);
+  // The service recovered by itself: a sync after the last kill commits.
+  const after = await sync(t.app, { product_id: 2, delta: -1, order_id: 'after-the-kills' });
+  expect(after.status).toBe(200);
   // The kills really landed inside flushes, and those flushes were resolved, not guessed.
   const lost = (await t.services.metrics.flushes.get()).values.find((v) => v.labels.outcome === 'connection_lost');
   expect(lost?.value ?? 0).toBeGreaterThan(0);
