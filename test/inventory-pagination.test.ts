@@ -5,7 +5,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sql, testConfig } from './helpers/test-env.js';
 import { withTestApp } from './helpers/with-test-app.js';
-import { call, seededRandom } from './helpers/api.js';
+import { call } from './helpers/api.js';
+import { seededRandom } from './helpers/seeded-random.js';
 
 const seed = Number(process.env.TEST_SEED ?? Date.now() % 2 ** 31);
 const config = testConfig();

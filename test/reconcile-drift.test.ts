@@ -6,22 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropDatabase, sql, startTestApp, testConfig, type TestApp } from './helpers/test-env.js';
+import { seededRandom } from './helpers/seeded-random.js';
 import { checkNow, dropRedisKeys, fix, redisStock, type Report, seedProducts, setRedisStock } from './helpers/reconcile-fixtures.js';
 
 const productCount = 20_000;
 const stock = 500;
 const seed = Number(process.env.TEST_SEED ?? Date.now() % 1_000_000);
-
-/** mulberry32: a small seeded generator, so a failure can be replayed with TEST_SEED. */
-function random(seedValue: number): () => number {
-  let state = seedValue >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface Drift { productId: number; redis: number | null; expected: 'error' | 'warning' | null }
 
@@ -50,7 +40,7 @@ function plan(next: () => number): Drift[] {
 describe(`reconciliation of 20,000 products with 37 drifted (seed ${seed})`, () => {
   const config = testConfig();
   let t: TestApp;
-  const drifts = plan(random(seed));
+  const drifts = plan(seededRandom(seed));
   const reported = drifts.filter((drift) => drift.expected !== null);
   let first: Report;
 

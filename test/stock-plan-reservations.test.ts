@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { planProduct } from '../src/engine/stock-plan.js';
 import type { ProductState, ReservationState, ReservationStatus, StockOp } from '../src/engine/stock-types.js';
-import { seededRandom } from './helpers/api.js';
+import { seededRandom } from './helpers/seeded-random.js';
 
 const seed = Number(process.env.TEST_SEED ?? Date.now() % 2 ** 31);
 const audit = { reason: null, operator: null, traceId: null };

@@ -8,7 +8,7 @@ import { assert } from '../assert.js';
 import * as limits from '../limits.js';
 import type { ReconcileMetrics } from '../metrics/reconcile-metrics.js';
 import { selectRunDiffs, type DiffRow } from '../store/postgres/diff-queries.js';
-import type { RunRow, RunStatus, RunTrigger } from '../store/postgres/reconcile-run-queries.js';
+import type { RunRow, RunStatus } from '../store/postgres/reconcile-run-queries.js';
 import type { AlertLevel, AlertType, PartitionResult, RunNote } from './reconcile-types.js';
 
 export interface ProductSpan { fromProductId: number; toProductId: number }
@@ -83,21 +83,11 @@ export function logRunNotes(log: Logger, runId: string, summary: RunSummary): vo
   }
 }
 
-export interface RunReport {
-  run_id: string;
-  status: RunStatus;
-  trigger: RunTrigger;
-  instance: string;
-  started_at: Date;
-  finished_at: Date | null;
+/** A run's row as the API shows it: `scanned` rather than the column's name, plus derived figures. */
+export interface RunReport extends Omit<RunRow, 'progress_at' | 'scanned_rows'> {
   scanned: number;
-  candidates: number;
-  diffs_found: number;
-  alerts_raised: number;
-  auto_fixed: number;
   duration_ms: number;
   rows_per_second: number;
-  error: string | null;
   /** The first `reconcileReportDiffsMax` diffs of the run, in the order they were recorded. */
   diffs: DiffRow[];
 }
