@@ -1,41 +1,42 @@
 /**
- * Proves the naive engine (the benchmark baseline) keeps the sync contract, so the benchmark does
- * not compare against a baseline that cheats: applies, refusals, idempotent replays and concurrent
- * deductions on one product, through HTTP on a real PostgreSQL and Redis, with exact stock and
- * exact log counts.
+ * Proves both engine modes keep the same sync contract, so the benchmark's naive baseline does not
+ * cheat (and the batched engine's optimisations change nothing a caller sees): applies, refusals,
+ * idempotent replays and concurrent deductions on one product, through HTTP on a real PostgreSQL
+ * and Redis, with exact stock and exact log counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineMode } from '../../src/config/config-types.js';
 import { createProduct, dropDatabase, sql, startTestApp, sync, testConfig, type TestApp } from '../helpers/test-env.js';
 
-let env: TestApp;
-let nextProductId = 1;
+describe.each<EngineMode>(['naive', 'batched'])('%s engine', (mode) => {
+  let env: TestApp;
+  let nextProductId = 1;
 
-beforeAll(async () => {
-  env = await startTestApp(testConfig({ engine: { mode: 'naive' } }));
-});
+  beforeAll(async () => {
+    env = await startTestApp(testConfig({ engine: { mode } }));
+  });
 
-afterAll(async () => {
-  await env?.close();
-  if (env) await dropDatabase(env.config);
-});
+  afterAll(async () => {
+    await env?.close();
+    if (env) await dropDatabase(env.config);
+  });
 
-async function newProduct(stock: number, extra: Record<string, unknown> = {}): Promise<number> {
-  const productId = nextProductId++;
-  await createProduct(env.app, { product_id: productId, stock, ...extra });
-  return productId;
-}
+  async function newProduct(stock: number, extra: Record<string, unknown> = {}): Promise<number> {
+    const productId = nextProductId++;
+    await createProduct(env.app, { product_id: productId, stock, ...extra });
+    return productId;
+  }
 
-async function stockAndLogs(productId: number): Promise<{ stock: number; version: number; logs: number; keys: number }> {
-  const [row] = await sql<{ stock: number; version: number }>(env.services, 'SELECT stock, version FROM inventories WHERE product_id = $1', [productId]);
-  const [logs] = await sql<{ n: number }>(env.services, "SELECT count(*)::int AS n FROM inventory_logs WHERE product_id = $1 AND op_type <> 'init'", [productId]);
-  const [keys] = await sql<{ n: number }>(env.services, 'SELECT count(*)::int AS n FROM inventory_idempotency WHERE product_id = $1', [productId]);
-  return { stock: row!.stock, version: row!.version, logs: logs!.n, keys: keys!.n };
-}
+  async function stockAndLogs(productId: number): Promise<{ stock: number; version: number; logs: number; keys: number }> {
+    const [row] = await sql<{ stock: number; version: number }>(env.services, 'SELECT stock, version FROM inventories WHERE product_id = $1', [productId]);
+    const [logs] = await sql<{ n: number }>(env.services, "SELECT count(*)::int AS n FROM inventory_logs WHERE product_id = $1 AND op_type <> 'init'", [productId]);
+    const [keys] = await sql<{ n: number }>(env.services, 'SELECT count(*)::int AS n FROM inventory_idempotency WHERE product_id = $1', [productId]);
+    return { stock: row!.stock, version: row!.version, logs: logs!.n, keys: keys!.n };
+  }
 
-describe('naive engine', () => {
   it('is the engine the app runs', () => {
-    expect(env.services.config.engine.mode).toBe('naive');
-    expect(env.services.engine.queueDepths()).toEqual([0]);
+    expect(env.services.config.engine.mode).toBe(mode);
+    expect(env.services.engine.queueDepths().every((depth) => depth === 0)).toBe(true);
   });
 
   it('applies a delta, writes its log row and answers with the committed state', async () => {
@@ -78,19 +79,33 @@ describe('naive engine', () => {
     expect([a.status, a.body.code, b.status, b.body.code]).toEqual([423, 'INVENTORY_LOCKED', 409, 'INVENTORY_INACTIVE']);
   });
 
-  it('replays a repeated order_id with its first result and refuses the key with another delta', async () => {
-    const productId = await newProduct(5);
+  /** Deducts 3 with order-1 from a new product, sends the same request again, expects the replay. */
+  async function deductThenReplay(stock: number): Promise<number> {
+    const productId = await newProduct(stock);
     const first = await sync(env.app, { product_id: productId, delta: -3, order_id: 'order-1' });
     expect(first.status).toBe(200);
-    // Stock is now 2: the replay must not be judged again (it would be refused), only answered.
     const again = await sync(env.app, { product_id: productId, delta: -3, order_id: 'order-1' });
     expect(again.status).toBe(200);
     expect(again.body.data).toEqual({ ...first.body.data, replayed: true });
+    return productId;
+  }
+
+  it('replays a repeated order_id with its first result and refuses the key with another delta', async () => {
+    const productId = await deductThenReplay(10);
     const other = await sync(env.app, { product_id: productId, delta: -1, order_id: 'order-1' });
     expect([other.status, other.body.code]).toEqual([409, 'IDEMPOTENCY_CONFLICT']);
     const restock = await sync(env.app, { product_id: productId, delta: 3, order_id: 'order-1' });
     expect(restock.status).toBe(200); // the same order may be restocked once (op_type add)
-    expect(await stockAndLogs(productId)).toEqual({ stock: 5, version: 3, logs: 2, keys: 2 });
+    expect(await stockAndLogs(productId)).toEqual({ stock: 10, version: 3, logs: 2, keys: 2 });
+  });
+
+  // Known bug in the batched engine (found by this test, reported, not fixed on this branch): a
+  // refusal planned on a cached product is judged without the key's stored result, so the replay
+  // of an applied order whose delta the stock no longer covers answers 409 INSUFFICIENT_STOCK.
+  // `it.fails` turns red as soon as the engine is fixed, so the marker cannot outlive the bug.
+  const replayAfterStockDrop = mode === 'batched' ? it.fails : it;
+  replayAfterStockDrop('replays an applied key even when the stock no longer covers its delta', async () => {
+    await deductThenReplay(5); // after the first deduction 2 are left, fewer than the replayed delta
   });
 
   it('sells exactly the stock to concurrent deductions and applies a concurrent duplicate key once', async () => {
@@ -100,7 +115,9 @@ describe('naive engine', () => {
     const applied = answers.filter((answer) => answer.status === 200);
     expect(applied).toHaveLength(150);
     expect(answers.filter((answer) => answer.body.code === 'INSUFFICIENT_STOCK')).toHaveLength(50);
-    expect(await stockAndLogs(productId)).toEqual({ stock: 0, version: 151, logs: 150, keys: 150 });
+    // The naive engine bumps the version per delta, the batched one per flush.
+    const version = mode === 'naive' ? 151 : expect.any(Number);
+    expect(await stockAndLogs(productId)).toEqual({ stock: 0, version, logs: 150, keys: 150 });
 
     const keyed = await newProduct(10);
     const duplicates = await Promise.all(Array.from({ length: 20 }, () =>
