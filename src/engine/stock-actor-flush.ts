@@ -14,6 +14,7 @@ import {
   applyPlan, productStateOf, selectProductForUpdate, selectStoredResults, selectVersion,
   type AppliedRow, type ProductRow, type StoredResultRow,
 } from '../store/postgres/flush-queries.js';
+import { sendTogether } from '../store/postgres/pipeline-writes.js';
 import { resolveFlushOutcome, type FlushOutcome } from './stock-actor-outcome.js';
 import { planProduct, type ProductPlan } from './stock-plan.js';
 import { idempotencyKeyOf, type ChangeResult, type StoredResult } from './stock-types.js';
@@ -93,16 +94,19 @@ async function loadUntrusted(ctx: ActorContext, client: pg.PoolClient, works: Pr
   const untrusted = works.filter((work) => !ctx.products.has(work.productId));
   const loaded: Loaded = { inTransaction: false, storedResults: new Map() };
   if (untrusted.length === 0) return loaded;
-  const queries: Promise<pg.QueryResult>[] = [client.query('BEGIN')];
+  const queries: Promise<pg.QueryResult>[] = [];
   const reads: { work: ProductWork; row: Promise<pg.QueryResult>; stored: Promise<pg.QueryResult> | null }[] = [];
-  for (const work of untrusted) {
-    const keys = work.pendings.map((pending) => idempotencyKeyOf(pending.op)).filter((key) => key !== null);
-    const row = client.query(selectProductForUpdate(work.productId));
-    const stored = keys.length > 0 ? client.query(selectStoredResults(work.productId, keys)) : null;
-    reads.push({ work, row, stored });
-    queries.push(row);
-    if (stored !== null) queries.push(stored);
-  }
+  sendTogether(client, () => {
+    queries.push(client.query('BEGIN'));
+    for (const work of untrusted) {
+      const keys = work.pendings.map((pending) => idempotencyKeyOf(pending.op)).filter((key) => key !== null);
+      const row = client.query(selectProductForUpdate(work.productId));
+      const stored = keys.length > 0 ? client.query(selectStoredResults(work.productId, keys)) : null;
+      reads.push({ work, row, stored });
+      queries.push(row);
+      if (stored !== null) queries.push(stored);
+    }
+  });
   const settled = await Promise.allSettled(queries);
   const failure = settled.find((result) => result.status === 'rejected');
   if (failure !== undefined) {
@@ -150,16 +154,18 @@ async function writeAndCommit(
   const needsTransaction = inTransaction || writes.some((work) => work.statement === 'apply');
   if (writes.length === 0 && !needsTransaction) return { kind: 'committed', rows: new Map() };
   const queries: Promise<pg.QueryResult>[] = [];
-  if (needsTransaction && !inTransaction) queries.push(client.query('BEGIN'));
   const byProduct = new Map<number, Promise<pg.QueryResult>>();
-  for (const work of writes) {
-    const query = work.statement === 'apply'
-      ? client.query(applyPlan(work.plan!, flushId))
-      : client.query(selectVersion(work.productId));
-    byProduct.set(work.productId, query);
-    queries.push(query);
-  }
-  const commit = needsTransaction ? client.query('COMMIT') : null;
+  const commit = sendTogether(client, () => {
+    if (needsTransaction && !inTransaction) queries.push(client.query('BEGIN'));
+    for (const work of writes) {
+      const query = work.statement === 'apply'
+        ? client.query(applyPlan(work.plan!, flushId))
+        : client.query(selectVersion(work.productId));
+      byProduct.set(work.productId, query);
+      queries.push(query);
+    }
+    return needsTransaction ? client.query('COMMIT') : null;
+  });
   if (commit !== null) queries.push(commit);
   const settled = await Promise.allSettled(queries);
   const errorsSeen = settled.filter((result) => result.status === 'rejected')
