@@ -24,6 +24,20 @@ function placeOf(url: string, functionName: string): string {
   return ours ? `${ours[1]}/${ours[2]}` : url;
 }
 
+/** Nodes under Node's module loader (start-up), with everything they called. */
+function startupNodes(profile: Profile): Set<number> {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const found = new Set<number>();
+  const visit = (id: number, inside: boolean) => {
+    const node = byId.get(id)!;
+    const now = inside || node.callFrame.url.startsWith('node:internal/modules/');
+    if (now) found.add(id);
+    for (const child of node.children ?? []) visit(child, now);
+  };
+  visit(profile.nodes[0]!.id, false);
+  return found;
+}
+
 /**
  * Charges each sample to the innermost frame on its stack that belongs to a package or to our
  * code, so a socket write shows up under the library that asked for it (pg, ioredis, fastify).
@@ -47,14 +61,16 @@ function ownerTimes(profile: Profile, hits: Map<number, number>): Map<string, nu
 export function summariseProfile(file: string, rowsMax = 30): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const totalMs = (profile.endTime - profile.startTime) / 1000;
-  const samples = profile.samples.length;
   const hits = new Map<number, number>();
   for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
+  // Start-up (compiling and loading modules) is not the hot path: drop those samples.
+  for (const id of startupNodes(profile)) hits.delete(id);
+  const samples = [...hits.values()].reduce((sum, count) => sum + count, 0);
   const byFunction = new Map<string, number>();
   const byPlace = new Map<string, number>();
   const byOwner = ownerTimes(profile, hits);
   for (const node of profile.nodes) {
-    const count = hits.get(node.id) ?? node.hitCount ?? 0;
+    const count = hits.get(node.id) ?? 0;
     if (count === 0) continue;
     const { functionName, url, lineNumber } = node.callFrame;
     const place = placeOf(url, functionName);
@@ -71,7 +87,7 @@ export function summariseProfile(file: string, rowsMax = 30): string {
       .map(([name, count]) => `${((count / busy) * 100).toFixed(1).padStart(6)}%  ${name}`),
   ];
   return [
-    `profile ${file}: ${Math.round(totalMs)} ms, ${samples} samples, ${((busy / samples) * 100).toFixed(1)}% busy; ` +
+    `profile ${file}: ${Math.round(totalMs)} ms, ${samples} samples after start-up, ${((busy / samples) * 100).toFixed(1)}% busy; ` +
       'percentages below are of the busy samples',
     '',
     ...table('self time by package / file:', byPlace),

@@ -124,6 +124,21 @@ function summaryMarkdown(results: ScenarioResult[]): string {
       `${faults('bare')} / ${faults('naive')} / ${faults('batched')} | ${check('naive')} / ${check('batched')} | ` +
       `${String(result.conditions.date ?? '')} |`);
   }
+  lines.push('', '## CPU per request (µs: server / its PostgreSQL backends / load generator) and deltas per transaction', '',
+    'Steadier than the rates on a shared machine: a process that waits or is preempted spends no CPU.', '',
+    '| scenario | bare | naive | batched | naive deltas/tx | batched deltas/tx |', '|---|---|---|---|---|---|');
+  for (const result of results.filter((entry) => entry.status !== 'skipped')) {
+    const cpu = (name: TargetName) => {
+      const figures = result.targets[name]?.cpuMicrosPerRequest;
+      return figures === undefined ? '–' : `${figures.server} / ${figures.postgres ?? '–'} / ${figures.client}`;
+    };
+    const perTransaction = (name: TargetName) => {
+      const figures = result.targets[name];
+      return figures?.check == null ? '–' : (figures.deltasAcked / Math.max(1, figures.check.writeTransactions)).toFixed(1);
+    };
+    lines.push(`| ${result.tag === null ? result.scenario : `${result.scenario} (${result.tag})`} | ${cpu('bare')} | ${cpu('naive')} | ` +
+      `${cpu('batched')} | ${perTransaction('naive')} | ${perTransaction('batched')} |`);
+  }
   const goals = results.filter((result) => result.tag === null)
     .flatMap((result) => result.goals.map((goal) => ({ scenario: result.scenario, ...goal })));
   if (goals.length > 0) {
@@ -140,7 +155,8 @@ function summaryMarkdown(results: ScenarioResult[]): string {
     const c = result.conditions as Record<string, unknown>;
     lines.push(`- ${result.scenario}${result.tag === null ? '' : ` (${result.tag})`}: ${String(c.date)}, commit ${String(c.commit)}, ` +
       `node ${String(c.node)}, ${String(c.cpus)} CPUs, load average ${JSON.stringify(c.loadAverageStart)} → ` +
-      `${JSON.stringify(c.loadAverageEnd)}, ${String(c.seconds)} s per server after ${String(c.warmupSeconds)} s warm-up, ` +
+      `${JSON.stringify(c.loadAverageEnd)}, ${String(c.rounds)} rounds of ${String(c.seconds)} s per server (servers taking turns), ` +
+      `each after ${String(c.warmupSeconds)} s warm-up, ` +
       `${String(c.connections)} connections, ${c.keyed ? 'order_id on every sync' : 'no order_id'}`);
   }
   const others = listFiles(resultsDir, '.md').map((file) => file.slice(resultsDir.length + 1)).filter((name) => name !== 'summary.md');

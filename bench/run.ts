@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { checkRun, quietSnapshot, type Snapshot } from './check.js';
 import { backendPids, processCpuMs, totalCpuMs } from './cpu.js';
 import { runLoad } from './load.js';
+import { combineRounds } from './rounds.js';
 import { summariseProfile } from './profile-summary.js';
 import {
   goalsOf, listFiles, ratiosOf, resultsDir, writeScenarioResult, writeSummary,
@@ -26,8 +27,10 @@ interface Cli {
   scenarios: ScenarioName[];
   reconcile: boolean;
   targets: TargetName[];
+  /** Measured seconds per server per round. */
   seconds: number;
   warmupSeconds: number;
+  rounds: number;
   connections: number;
   keyed: boolean;
   /** The server to run under `node --cpu-prof` (the batched one when `--profile` is given bare). */
@@ -42,8 +45,9 @@ function parseCli(argv: string[]): Cli {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
     options: {
-      duration: { type: 'string', default: '10' },
-      warmup: { type: 'string', default: '2' },
+      duration: { type: 'string', default: '4' },
+      warmup: { type: 'string', default: '1' },
+      rounds: { type: 'string', default: '3' },
       connections: { type: 'string', default: '100' },
       targets: { type: 'string', default: targetNames.join(',') },
       unkeyed: { type: 'boolean', default: false },
@@ -75,7 +79,8 @@ function parseCli(argv: string[]): Cli {
     reconcile: positionals.length === 0 || positionals.includes('reconcile'),
     // The services first: the naive one is also where optional routes are probed.
     targets: (['naive', 'batched', 'bare'] as const).filter((target) => targets.includes(target)),
-    seconds: Number(values.duration), warmupSeconds: Number(values.warmup), connections: Number(values.connections),
+    seconds: Number(values.duration), warmupSeconds: Number(values.warmup), rounds: Number(values.rounds),
+    connections: Number(values.connections),
     keyed: !values.unkeyed, profile: values.profile ? values['profile-target'] as TargetName : null, overrides,
     tag: values.tag === undefined ? null : tagOf(values.tag),
     reconcileProducts: values['reconcile-products'].split(',').map(Number),
@@ -149,45 +154,56 @@ async function runScenario(cli: Cli, scenario: Scenario): Promise<ScenarioResult
     scenario: scenario.name, tag: cli.tag, summary: scenario.summary, unit: scenario.unit, status: 'ran', note: null,
     conditions: conditionsOf(cli), targets: {}, ratios: { batchedOverNaive: null, batchedOverBare: null },
   };
-  let features: Features | null = null;
-  for (const target of cli.targets) {
-    const profiling = cli.profile === target;
-    // Only this run's profile may be in the folder when its summary picks the largest file.
-    if (profiling) for (const file of listFiles(profileDir, '.cpuprofile')) rmSync(file);
-    const server = await startServer({
-      target, runTag: `${runTag}_${scenario.name}`, products: scenario.products, seedStock: scenario.seedStock,
-      overrides: cli.overrides, profileDir: profiling ? profileDir : null,
-    });
-    try {
-      features ??= target === 'bare' ? { batchGet: true, batchSync: true } : await probeFeatures(server.url);
-      const missing = scenario.needs.filter((feature) => !features![feature]);
-      if (missing.length > 0) {
-        result.status = 'skipped';
-        result.note = `the service has no ${missing.map(routeOf).join(', ')} on this branch yet`;
-        break;
-      }
-      log(`${scenario.name}: ${target} at ${server.url} (load average ${loadavg()[0]!.toFixed(2)})`);
-      const measured = await measureTarget(cli, scenario, server, features);
-      result.targets[target] = measured;
-      log(`${scenario.name}: ${target} ${measured.rate} ${scenario.unit}, p50 ${measured.latencyP50Ms} ms, p99 ${measured.latencyP99Ms} ms, ` +
-        `errors ${measured.errors}, non-2xx ${measured.non2xx}, ` +
-        `cpu µs/request server ${measured.cpuMicrosPerRequest.server} postgres ${measured.cpuMicrosPerRequest.postgres ?? '-'} ` +
-        `client ${measured.cpuMicrosPerRequest.client}, ` +
-        `${measured.check === null ? '' : `deltas per transaction ${(measured.deltasAcked / Math.max(1, measured.check.writeTransactions)).toFixed(1)}, `}check ${measured.check === null ? 'n/a' : measured.check.passed ? 'pass' : `FAIL: ${measured.check.problems.join('; ')}`}`);
-    } finally {
-      await server.stop();
+  // Only this run's profile may be in the folder when its summary picks the largest file.
+  if (cli.profile !== null) for (const file of listFiles(profileDir, '.cpuprofile')) rmSync(file);
+  const servers = new Map<TargetName, ServerHandle>();
+  try {
+    for (const target of cli.targets) {
+      servers.set(target, await startServer({
+        target, runTag: `${runTag}_${scenario.name}`, products: scenario.products, seedStock: scenario.seedStock,
+        overrides: cli.overrides, profileDir: cli.profile === target ? profileDir : null,
+      }));
     }
-    if (profiling) writeProfileSummary(scenario.name, target);
+    const service = servers.get('naive') ?? servers.get('batched');
+    const features = service === undefined ? { batchGet: true, batchSync: true } : await probeFeatures(service.url);
+    result.conditions.features = features;
+    const missing = scenario.needs.filter((feature) => !features[feature]);
+    if (missing.length > 0) {
+      result.status = 'skipped';
+      result.note = `the service has no ${missing.map(routeOf).join(', ')} on this branch yet`;
+      return { ...result, goals: [] };
+    }
+    if (scenario.name === 'mixed' && !features.batchGet) result.note = 'POST /api/v1/inventory/batch is not on this branch: the reads are GET one only';
+    const rounds = new Map<TargetName, TargetResult[]>(cli.targets.map((target) => [target, []]));
+    for (let round = 0; round < cli.rounds; round += 1) {
+      // Rotate who goes first, so no server always follows the same one.
+      const order = cli.targets.map((_, index) => cli.targets[(index + round) % cli.targets.length]!);
+      for (const target of order) {
+        const measured = await measureTarget(cli, scenario, servers.get(target)!, features);
+        rounds.get(target)!.push(measured);
+        logRound(scenario, target, round, measured);
+      }
+    }
+    for (const [target, measured] of rounds) result.targets[target] = combineRounds(measured, scenario.unit);
+  } finally {
+    for (const server of servers.values()) await server.stop();
   }
-  if (scenario.name === 'mixed' && features !== null && !features.batchGet) {
-    result.note = 'POST /api/v1/inventory/batch is not on this branch: the reads are GET one only';
-  }
+  if (cli.profile !== null && cli.targets.includes(cli.profile)) writeProfileSummary(scenario.name, cli.profile);
   result.conditions.loadAverageEnd = loadavg().map((value) => Number(value.toFixed(2)));
-  result.conditions.features = features;
-  const failedChecks = Object.entries(result.targets).filter(([, figures]) => figures.check !== null && !figures.check.passed);
-  if (failedChecks.length > 0) result.status = 'failed';
+  if (Object.values(result.targets).some((figures) => figures.check !== null && !figures.check.passed)) result.status = 'failed';
   result.ratios = ratiosOf(result.targets);
   return { ...result, goals: goalsOf(result) };
+}
+
+function logRound(scenario: Scenario, target: TargetName, round: number, measured: TargetResult): void {
+  const cpu = measured.cpuMicrosPerRequest;
+  const check = measured.check;
+  log(`${scenario.name} round ${round + 1}: ${target} ${measured.rate} ${scenario.unit}, p50 ${measured.latencyP50Ms} ms, ` +
+    `p99 ${measured.latencyP99Ms} ms, errors ${measured.errors}, non-2xx ${measured.non2xx}, ` +
+    `CPU µs/request server ${cpu.server} postgres ${cpu.postgres ?? '-'} client ${cpu.client}` +
+    (check === null ? '' : `, deltas per transaction ${(measured.deltasAcked / Math.max(1, check.writeTransactions)).toFixed(1)}, ` +
+      `check ${check.passed ? 'pass' : `FAIL: ${check.problems.join('; ')}`}`) +
+    ` (load average ${loadavg()[0]!.toFixed(2)})`);
 }
 
 function routeOf(feature: keyof Features): string {
@@ -202,7 +218,7 @@ function conditionsOf(cli: Cli): Record<string, unknown> {
   return {
     date: new Date().toISOString(), commit, node: process.version, cpus: cpus().length,
     loadAverageStart: loadavg().map((value) => Number(value.toFixed(2))),
-    seconds: cli.seconds, warmupSeconds: cli.warmupSeconds, connections: cli.connections, keyed: cli.keyed,
+    seconds: cli.seconds, warmupSeconds: cli.warmupSeconds, rounds: cli.rounds, connections: cli.connections, keyed: cli.keyed,
     overrides: cli.overrides, tag: cli.tag,
   };
 }
