@@ -148,7 +148,7 @@ function summaryMarkdown(results: ScenarioResult[]): string {
   const notes = results.filter((result) => result.note !== null && result.status === 'ran');
   if (notes.length > 0) {
     lines.push('', '## Notes', '');
-    for (const result of notes) lines.push(`- ${result.scenario}: ${result.note}`);
+    for (const result of notes.filter((entry) => entry.tag === null)) lines.push(`- ${result.scenario}: ${result.note}`);
   }
   lines.push('', '## Conditions', '');
   for (const result of results.filter((entry) => entry.status === 'ran')) {
