@@ -4,6 +4,7 @@
  * --profile`; also runnable alone: `npx tsx bench/profile-summary.ts <file.cpuprofile>`.
  */
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 
 interface ProfileNode {
   id: number;
@@ -87,7 +88,7 @@ export function summariseProfile(file: string, rowsMax = 30): string {
       .map(([name, count]) => `${((count / busy) * 100).toFixed(1).padStart(6)}%  ${name}`),
   ];
   return [
-    `profile ${file}: ${Math.round(totalMs)} ms, ${samples} samples after start-up, ${((busy / samples) * 100).toFixed(1)}% busy; ` +
+    `profile ${basename(file)}: ${Math.round(totalMs)} ms, ${samples} samples after start-up, ${((busy / samples) * 100).toFixed(1)}% busy; ` +
       'percentages below are of the busy samples',
     '',
     ...table('self time by package / file:', byPlace),
