@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'RUN_NOT_FOUND'
   | 'RECONCILIATION_FAILED'
   | 'REDIS_UNAVAILABLE'
+  | 'NOT_IN_NAIVE_MODE'
   | 'INTERNAL_ERROR';
 
 export class AppError extends Error {
@@ -118,6 +119,9 @@ export const errors = {
       'retry with the same order_id or idempotency_key so it is applied at most once.', 1),
   shuttingDown: () =>
     new AppError(503, 'SHUTTING_DOWN', 'The service is shutting down; retry on another instance.', 1),
+  notInNaiveMode: (kind: string) =>
+    new AppError(501, 'NOT_IN_NAIVE_MODE',
+      `engine.mode naive is the benchmark baseline and applies sync deltas only; ${kind} needs engine.mode batched.`),
   internal: () => new AppError(500, 'INTERNAL_ERROR', 'An internal error occurred; it has been logged.'),
   diffNotFound: (diffId: number) =>
     new AppError(404, 'DIFF_NOT_FOUND', `No difference with id ${diffId} was recorded.`),

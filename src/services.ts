@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config/config-types.js';
+import { createNaiveEngine } from './engine/naive-engine.js';
 import { createBatchedEngine, type StockEngine } from './engine/stock-engine.js';
 import { durationMs } from './config/load-config.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
@@ -55,7 +56,9 @@ export async function createServices(config: Config, options: ServicesOptions = 
 
   const metrics = createMetrics({ collectDefaults: options.collectDefaultMetrics ?? false });
   const shards = config.engine.shards;
-  const enginePool = createPool(postgres, { max: shards, applicationName: 'inventory-engine', pipeline: true });
+  const naive = config.engine.mode === 'naive';
+  // The naive baseline gets the same connection count, unpipelined: one statement at a time.
+  const enginePool = createPool(postgres, { max: shards, applicationName: 'inventory-engine', pipeline: !naive });
   const readPool = createPool(postgres, { max: postgres.pool_max - shards, applicationName: 'inventory-api', pipeline: false });
   const redis = createRedisClient(config.redis, 'inventory-service');
   if (!(await connectRedis(redis, config.redis.command_timeout_ms * 4))) {
@@ -63,7 +66,14 @@ export async function createServices(config: Config, options: ServicesOptions = 
   }
   const keys = stockKeys(config.redis.key_prefix);
   const cacheWriter = createStockCacheWriter(redis, keys, config.redis.mode);
-  const engine = createBatchedEngine({
+  const engine = naive ? createNaiveEngine({
+    pool: enginePool,
+    cacheWriter,
+    redisWriteWaitMs: config.redis.write_wait_ms,
+    inFlightMax: config.engine.queue_depth_max,
+    metrics,
+    log,
+  }) : createBatchedEngine({
     shards,
     flushOpsMax: config.engine.flush_ops_max,
     queueDepthMax: config.engine.queue_depth_max,

@@ -10,6 +10,7 @@ import type pg from 'pg';
 import { assert } from '../assert.js';
 import { AppError, errors, isConnectionError, pgErrorCodes } from '../errors.js';
 import { applyPlan, selectStoredResults, selectVersion, type StoredResultRow } from '../store/postgres/flush-queries.js';
+import { sendTogether } from '../store/postgres/pipeline-writes.js';
 import { loadUntrusted } from './stock-actor-load.js';
 import { settleAfterConnectionLoss, settleCommitted, type LateStored, type ProductWork } from './stock-actor-settle.js';
 import { planProduct } from './stock-plan.js';
@@ -102,23 +103,25 @@ async function writeAndCommit(
   const needsTransaction = inTransaction || writes.some((work) => work.statement === 'apply');
   if (writes.length === 0 && !needsTransaction) return { kind: 'committed', rows: new Map(), lateStored: new Map() };
   const queries: Promise<pg.QueryResult>[] = [];
-  if (needsTransaction && !inTransaction) queries.push(client.query('BEGIN'));
   const byProduct = new Map<number, Promise<pg.QueryResult>>();
-  for (const work of writes) {
-    const query = work.statement === 'apply'
-      ? client.query(applyPlan(work.plan!, flushId))
-      : client.query(selectVersion(work.productId));
-    byProduct.set(work.productId, query);
-    queries.push(query);
-  }
   const storedReads = new Map<number, Promise<pg.QueryResult>>();
-  for (const work of writes) {
-    if (work.refusedKeys.length === 0) continue;
-    const read = client.query(selectStoredResults(work.productId, work.refusedKeys));
-    storedReads.set(work.productId, read);
-    queries.push(read);
-  }
-  const commit = needsTransaction ? client.query('COMMIT') : null;
+  const commit = sendTogether(client, () => {
+    if (needsTransaction && !inTransaction) queries.push(client.query('BEGIN'));
+    for (const work of writes) {
+      const query = work.statement === 'apply'
+        ? client.query(applyPlan(work.plan!, flushId))
+        : client.query(selectVersion(work.productId));
+      byProduct.set(work.productId, query);
+      queries.push(query);
+    }
+    for (const work of writes) {
+      if (work.refusedKeys.length === 0) continue;
+      const read = client.query(selectStoredResults(work.productId, work.refusedKeys));
+      storedReads.set(work.productId, read);
+      queries.push(read);
+    }
+    return needsTransaction ? client.query('COMMIT') : null;
+  });
   if (commit !== null) queries.push(commit);
   const settled = await Promise.allSettled(queries);
   const errorsSeen = settled.filter((result) => result.status === 'rejected')

@@ -6,6 +6,7 @@
  * commits with a version bump of its product, so what is read then is the truth.
  */
 import type pg from 'pg';
+import { sendTogether } from '../store/postgres/pipeline-writes.js';
 import {
   productStateOf, reservationStateOf, selectProductForUpdate, selectReservations, selectStoredResults,
   type ProductRow, type ReservationRow, type StoredResultRow,
@@ -40,21 +41,11 @@ export async function loadUntrusted(ctx: ActorContext, client: pg.PoolClient, wo
     !ctx.products.has(work.productId) || work.pendings.some((pending) => needsLockedLoad(pending.op)));
   const loaded: Loaded = { inTransaction: false, storedResults: new Map() };
   if (untrusted.length === 0) return loaded;
-  const queries: Promise<pg.QueryResult>[] = [client.query('BEGIN')];
-  const reads: Reads[] = [];
-  for (const work of untrusted) {
-    const ops = work.pendings.map((pending) => pending.op);
-    const keys = ops.map(idempotencyKeyOf).filter((key) => key !== null);
-    const reservationIds = [...new Set(ops.flatMap(reservationIdOf))];
-    // Pipelined in this order: the row lock is taken before the reservations are read.
-    const row = client.query(selectProductForUpdate(work.productId));
-    const stored = keys.length > 0 ? client.query(selectStoredResults(work.productId, keys)) : null;
-    const reservations = reservationIds.length > 0 ? client.query(selectReservations(work.productId, reservationIds)) : null;
-    reads.push({ work, row, stored, reservations });
-    queries.push(row);
-    if (stored !== null) queries.push(stored);
-    if (reservations !== null) queries.push(reservations);
-  }
+  const queries: Promise<pg.QueryResult>[] = [];
+  const reads = sendTogether(client, () => {
+    queries.push(client.query('BEGIN'));
+    return untrusted.map((work) => issueReads(client, work, queries));
+  });
   const settled = await Promise.allSettled(queries);
   const failure = settled.find((result) => result.status === 'rejected');
   if (failure !== undefined) {
@@ -64,6 +55,20 @@ export async function loadUntrusted(ctx: ActorContext, client: pg.PoolClient, wo
   loaded.inTransaction = true;
   for (const read of reads) await takeReads(ctx, read, loaded);
   return loaded;
+}
+
+/** Pipelined in this order: the row lock is taken before the reservations are read. */
+function issueReads(client: pg.PoolClient, work: LoadableWork, queries: Promise<pg.QueryResult>[]): Reads {
+  const ops = work.pendings.map((pending) => pending.op);
+  const keys = ops.map(idempotencyKeyOf).filter((key) => key !== null);
+  const reservationIds = [...new Set(ops.flatMap(reservationIdOf))];
+  const row = client.query(selectProductForUpdate(work.productId));
+  const stored = keys.length > 0 ? client.query(selectStoredResults(work.productId, keys)) : null;
+  const reservations = reservationIds.length > 0 ? client.query(selectReservations(work.productId, reservationIds)) : null;
+  queries.push(row);
+  if (stored !== null) queries.push(stored);
+  if (reservations !== null) queries.push(reservations);
+  return { work, row, stored, reservations };
 }
 
 async function takeReads(ctx: ActorContext, { work, row, stored, reservations }: Reads, loaded: Loaded): Promise<void> {
