@@ -20,7 +20,8 @@ import {
   goalsOf, listFiles, ratiosOf, resultsDir, writeScenarioResult, writeSummary,
   type ScenarioResult, type TargetResult,
 } from './results.js';
-import { emptyTally, scenarioNames, scenarios, seededRandom, type Features, type Scenario, type ScenarioName, type Tally } from './scenarios.js';
+import { seededRandom } from '../test/helpers/seeded-random.js';
+import { emptyTally, scenarioNames, scenarios, type Features, type Scenario, type ScenarioName, type Tally } from './scenarios.js';
 import { repoRoot, startServer, targetNames, type ServerHandle, type TargetName } from './servers.js';
 
 interface Cli {
