@@ -81,4 +81,19 @@ describe('sync idempotency', () => {
     ]);
     expect([a.body.data.replayed, b.body.data.replayed]).toEqual([false, false]);
   });
+
+  it('a key refused and then applied in one flush answers each in arrival order', async () => {
+    await createProduct(t.app, { product_id: 8, stock: 5 });
+    await sync(t.app, { product_id: 8, delta: -1 }); // the actor now trusts its cached state
+    const [refused, restock, applied] = await Promise.all([
+      sync(t.app, { product_id: 8, delta: -10, order_id: 'late-key' }),
+      sync(t.app, { product_id: 8, delta: 10 }),
+      sync(t.app, { product_id: 8, delta: -10, order_id: 'late-key' }),
+    ]);
+    expect(refused.body.code).toBe('INSUFFICIENT_STOCK');
+    expect(restock.status).toBe(200);
+    expect(applied.body.data).toMatchObject({ before_stock: 14, after_stock: 4, replayed: false });
+    // All three shared one flush: one version step.
+    expect(applied.body.data.version).toBe(3);
+  });
 });

@@ -82,8 +82,7 @@ class NaiveEngine implements StockEngine {
       result = appError.code.toLowerCase();
       throw appError;
     } finally {
-      this.options.metrics.syncRequests.inc({ result });
-      this.options.metrics.syncDuration.observe({ result }, (performance.now() - startedMs) / 1000);
+      this.options.metrics.recordSync(result, (performance.now() - startedMs) / 1000);
       this.inFlight -= 1;
       if (this.inFlight === 0 && this.closed) for (const waiter of this.drainWaiters.splice(0)) waiter();
     }

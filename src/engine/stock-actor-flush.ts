@@ -107,18 +107,19 @@ async function writeAndCommit(
   const storedReads = new Map<number, Promise<pg.QueryResult>>();
   const commit = sendTogether(client, () => {
     if (needsTransaction && !inTransaction) queries.push(client.query('BEGIN'));
+    // Before the writes: a key this flush applies after refusing it earlier must not read as stored.
+    for (const work of writes) {
+      if (work.refusedKeys.length === 0) continue;
+      const read = client.query(selectStoredResults(work.productId, work.refusedKeys));
+      storedReads.set(work.productId, read);
+      queries.push(read);
+    }
     for (const work of writes) {
       const query = work.statement === 'apply'
         ? client.query(applyPlan(work.plan!, flushId))
         : client.query(selectVersion(work.productId));
       byProduct.set(work.productId, query);
       queries.push(query);
-    }
-    for (const work of writes) {
-      if (work.refusedKeys.length === 0) continue;
-      const read = client.query(selectStoredResults(work.productId, work.refusedKeys));
-      storedReads.set(work.productId, read);
-      queries.push(read);
     }
     return needsTransaction ? client.query('COMMIT') : null;
   });

@@ -117,8 +117,7 @@ export class StockActor {
     this.held -= 1;
     assert(this.held >= 0, 'an op was answered twice');
     const result = answer instanceof AppError ? answer.code.toLowerCase() : answer.replayed ? 'replayed' : 'success';
-    this.options.metrics.syncRequests.inc({ result });
-    this.options.metrics.syncDuration.observe({ result }, (performance.now() - pending.enqueuedAtMs) / 1000);
+    this.options.metrics.recordSync(result, (performance.now() - pending.enqueuedAtMs) / 1000);
     if (answer instanceof AppError) pending.reject(answer);
     else pending.resolve(answer);
     if (this.held === 0 && !this.flushing) for (const waiter of this.drainWaiters.splice(0)) waiter();

@@ -20,6 +20,8 @@ export interface Metrics {
   readonly shardQueueDepth: Gauge<'shard'>;
   /** Where the queue-depth gauge reads its values at scrape time. */
   setQueueDepthSource(source: () => number[]): void;
+  /** Counts one answered sync op and its latency: the hot-path form of the two metrics above. */
+  recordSync(result: string, seconds: number): void;
 }
 
 export interface MetricsOptions {
@@ -31,7 +33,9 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry();
   if (options.collectDefaults) collectDefaultMetrics({ register: registry });
   let queueDepths: () => number[] = () => [];
-  return {
+  // prom-client hashes a labels object on every call; the few result values get their children once.
+  const syncChildren = new Map<string, { count: { inc(): void }; duration: { observe(value: number): void } }>();
+  const metrics: Metrics = {
     registry,
     syncRequests: new Counter({
       name: 'inventory_sync_requests_total',
@@ -85,5 +89,15 @@ export function createMetrics(options: MetricsOptions): Metrics {
       },
     }),
     setQueueDepthSource: (source) => { queueDepths = source; },
+    recordSync: (result, seconds) => {
+      let children = syncChildren.get(result);
+      if (children === undefined) {
+        children = { count: metrics.syncRequests.labels(result), duration: metrics.syncDuration.labels(result) };
+        syncChildren.set(result, children);
+      }
+      children.count.inc();
+      children.duration.observe(seconds);
+    },
   };
+  return metrics;
 }

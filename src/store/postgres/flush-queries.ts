@@ -4,6 +4,7 @@
  * routes each to one shard.
  */
 import type { QueryConfig } from 'pg';
+import { bigintArrayLiteral, textArrayLiteral } from './array-literals.js';
 import { assert } from '../../assert.js';
 import type { PlannedEntry, ProductPlan } from '../../engine/stock-plan.js';
 import type {
@@ -151,18 +152,22 @@ export interface AppliedRow {
 
 export function applyPlan(plan: ProductPlan, flushId: number): QueryConfig {
   assert(plan.entries.length > 0, 'an apply statement needs at least one entry');
-  const column = <K extends keyof PlannedEntry>(key: K) => plan.entries.map((entry) => entry[key]);
+  const entries = plan.entries;
+  const numbers = (pick: (entry: PlannedEntry) => number | null) => bigintArrayLiteral(entries.map(pick));
+  const texts = (pick: (entry: PlannedEntry) => string | null) => textArrayLiteral(entries.map(pick));
   const changes = plan.changes;
   return {
     name: 'flush_apply_plan',
     text: applyPlanText,
     values: [
       plan.productId, plan.netStock, plan.netReserved, plan.baseVersion, flushId,
-      column('opType'), column('delta'), column('reservedDelta'), column('beforeStock'), column('afterStock'),
-      column('orderId'), column('reason'), column('operator'), column('traceId'), column('idemKey'),
-      plan.entries.map((entry) => entry.reservation?.action ?? null),
-      plan.entries.map(({ reservation }) => (reservation !== null && reservation.action !== 'create' ? reservation.reservationId : null)),
-      plan.entries.map(({ reservation }) => (reservation?.action === 'create' ? reservation.ttlSeconds : null)),
+      texts((entry) => entry.opType), numbers((entry) => entry.delta), numbers((entry) => entry.reservedDelta),
+      numbers((entry) => entry.beforeStock), numbers((entry) => entry.afterStock),
+      texts((entry) => entry.orderId), texts((entry) => entry.reason), texts((entry) => entry.operator),
+      texts((entry) => entry.traceId), texts((entry) => entry.idemKey),
+      texts((entry) => entry.reservation?.action ?? null),
+      numbers(({ reservation }) => (reservation !== null && reservation.action !== 'create' ? reservation.reservationId : null)),
+      numbers(({ reservation }) => (reservation?.action === 'create' ? reservation.ttlSeconds : null)),
       changes?.productName ?? null, changes?.status ?? null, changes?.minStock ?? null, changes?.maxStock ?? null,
     ],
   };
