@@ -9,6 +9,7 @@ import type { Config } from './config/config-types.js';
 import { createBatchedEngine, type StockEngine } from './engine/stock-engine.js';
 import { durationMs } from './config/load-config.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { registerPoolMetrics } from './metrics/pool-metrics.js';
 import { createReconcileMetrics } from './metrics/reconcile-metrics.js';
 import { Reconciler } from './reconcile/reconcile-runner.js';
 import { countPendingDiffs } from './store/postgres/diff-queries.js';
@@ -57,6 +58,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
   const shards = config.engine.shards;
   const enginePool = createPool(postgres, { max: shards, applicationName: 'inventory-engine', pipeline: true });
   const readPool = createPool(postgres, { max: postgres.pool_max - shards, applicationName: 'inventory-api', pipeline: false });
+  registerPoolMetrics(metrics.registry, { engine: enginePool, read: readPool });
   const redis = createRedisClient(config.redis, 'inventory-service');
   if (!(await connectRedis(redis, config.redis.command_timeout_ms * 4))) {
     log.warn('Redis is not reachable; syncs still commit to PostgreSQL and reconciliation repairs Redis later');

@@ -18,6 +18,8 @@ export interface Metrics {
   readonly redisWriteFailures: Counter;
   readonly reservationsExpired: Counter;
   readonly shardQueueDepth: Gauge<'shard'>;
+  /** Every HTTP answer, by method, route pattern (never the raw URL) and status code. */
+  readonly httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
   /** Where the queue-depth gauge reads its values at scrape time. */
   setQueueDepthSource(source: () => number[]): void;
 }
@@ -31,7 +33,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry();
   if (options.collectDefaults) collectDefaultMetrics({ register: registry });
   let queueDepths: () => number[] = () => [];
-  return {
+  const metrics: Metrics = {
     registry,
     syncRequests: new Counter({
       name: 'inventory_sync_requests_total',
@@ -84,6 +86,16 @@ export function createMetrics(options: MetricsOptions): Metrics {
         for (const [shard, depth] of queueDepths().entries()) this.set({ shard: String(shard) }, depth);
       },
     }),
+    httpRequestDuration: new Histogram({
+      name: 'inventory_http_request_duration_seconds',
+      help: 'Time from a request arriving to its answer being sent, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status_code'], registers: [registry],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    }),
     setQueueDepthSource: (source) => { queueDepths = source; },
   };
+  // Series with known label values start at 0, so rate() and the dashboard see them before the first event.
+  for (const outcome of ['committed', 'rolled_back', 'connection_lost']) metrics.flushes.inc({ outcome }, 0);
+  for (const reason of ['version_moved', 'duplicate_key', 'deadlock']) metrics.flushReplans.inc({ reason }, 0);
+  return metrics;
 }
