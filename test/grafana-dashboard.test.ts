@@ -11,7 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { createServices, type Services } from '../src/services.js';
-import { parsePrometheusText } from './helpers/prometheus-text.js';
+import { parsePrometheusText, samplesOf, valueOf } from './helpers/prometheus-text.js';
 import { checkNow, dropRedisKeys, fix, setRedisStock } from './helpers/reconcile-fixtures.js';
 import { createProduct, dropDatabase, sync, testConfig } from './helpers/test-env.js';
 
@@ -97,6 +97,23 @@ describe('the Grafana dashboard against a live /metrics', () => {
       for (const name of names) if (!exposed.has(name)) missing.push(`${name} (in ${expr})`);
     }
     expect(missing).toEqual([]);
+  });
+
+  it('carries the run\'s counts from the worker threads into the main registry', async () => {
+    const scraped = parsePrometheusText((await app.inject({ method: 'GET', url: '/metrics' })).body);
+    const value = (name: string, labels: Record<string, string> = {}) => valueOf(scraped, name, labels);
+    expect(value('inventory_reconcile_rows_scanned_total')).toBe(2);
+    expect(value('inventory_reconcile_last_run_rows_scanned')).toBe(2);
+    expect(value('inventory_reconcile_runs_total', { outcome: 'completed' })).toBe(1);
+    expect(value('inventory_diffs_found_total')).toBe(1);
+    expect(value('inventory_reconcile_last_run_diffs_found')).toBe(1);
+    expect(value('inventory_reconcile_last_run_duration_seconds')).toBeGreaterThan(0);
+    expect(value('inventory_diffs_fixed_total', { fix_type: 'use_db' })).toBe(1);
+    expect(value('inventory_diffs_pending')).toBe(0);
+    // Product 2 is out of stock; product 1 (99 available) is above the threshold of 10, and its
+    // diff of -49 is within alert_threshold (50): a warning.
+    expect(samplesOf(scraped, 'inventory_alerts_raised_total').map((s) => `${s.labels.type}:${s.labels.level}=${s.value}`).sort())
+      .toEqual(['diff_alert:warning=1', 'out_of_stock:error=1']);
   });
 
   it('covers what the issue asks for at a glance', () => {
