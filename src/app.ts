@@ -19,6 +19,9 @@ import { historyRoutes } from './http/routes/history/history-routes.js';
 import { registerOpenApi } from './http/openapi.js';
 import { healthCheckRoutes } from './http/routes/health/health-check-routes.js';
 import { alertsRoutes } from './http/routes/alerts/alerts-route.js';
+import { installRequestMetrics } from './http/request-metrics.js';
+import { metricsRoute } from './http/routes/system/metrics-route.js';
+import { statsRoutes } from './http/routes/stats/stats-routes.js';
 
 export async function buildApp(services: Services): Promise<FastifyInstance> {
   const app = Fastify({
@@ -37,6 +40,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   installErrorHandler(app);
   installTraceIds(app);
+  installRequestMetrics(app, services.metrics);
   installAuth(app, services.config.server.auth_token);
   await registerOpenApi(app);
   await app.register(async (scope) => {
@@ -49,6 +53,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     await historyRoutes(scope, services);
     await healthCheckRoutes(scope, services);
     await alertsRoutes(scope, services);
+    await statsRoutes(scope, services);
+    await metricsRoute(scope, services);
   });
   return app;
 }

@@ -10,6 +10,7 @@ import { createNaiveEngine } from './engine/naive-engine.js';
 import { createBatchedEngine, type StockEngine } from './engine/stock-engine.js';
 import { durationMs } from './config/load-config.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { registerPoolMetrics } from './metrics/pool-metrics.js';
 import { createReconcileMetrics } from './metrics/reconcile-metrics.js';
 import { Reconciler } from './reconcile/reconcile-runner.js';
 import { countPendingDiffs } from './store/postgres/diff-queries.js';
@@ -60,6 +61,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
   // The naive baseline gets the same connection count, unpipelined: one statement at a time.
   const enginePool = createPool(postgres, { max: shards, applicationName: 'inventory-engine', pipeline: !naive });
   const readPool = createPool(postgres, { max: postgres.pool_max - shards, applicationName: 'inventory-api', pipeline: false });
+  registerPoolMetrics(metrics.registry, { engine: enginePool, read: readPool });
   const redis = createRedisClient(config.redis, 'inventory-service');
   if (!(await connectRedis(redis, config.redis.command_timeout_ms * 4))) {
     log.warn('Redis is not reachable; syncs still commit to PostgreSQL and reconciliation repairs Redis later');

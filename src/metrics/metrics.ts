@@ -18,6 +18,8 @@ export interface Metrics {
   readonly redisWriteFailures: Counter;
   readonly reservationsExpired: Counter;
   readonly shardQueueDepth: Gauge<'shard'>;
+  /** Every HTTP answer, by method, route pattern (never the raw URL) and status code. */
+  readonly httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
   /** Where the queue-depth gauge reads its values at scrape time. */
   setQueueDepthSource(source: () => number[]): void;
   /** Counts one answered sync op and its latency: the hot-path form of the two metrics above. */
@@ -88,6 +90,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
         for (const [shard, depth] of queueDepths().entries()) this.set({ shard: String(shard) }, depth);
       },
     }),
+    httpRequestDuration: new Histogram({
+      name: 'inventory_http_request_duration_seconds',
+      help: 'Time from a request arriving to its answer being sent, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status_code'], registers: [registry],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    }),
     setQueueDepthSource: (source) => { queueDepths = source; },
     recordSync: (result, seconds) => {
       let children = syncChildren.get(result);
@@ -99,5 +107,8 @@ export function createMetrics(options: MetricsOptions): Metrics {
       children.duration.observe(seconds);
     },
   };
+  // Series with known label values start at 0, so rate() and the dashboard see them before the first event.
+  for (const outcome of ['committed', 'rolled_back', 'connection_lost']) metrics.flushes.inc({ outcome }, 0);
+  for (const reason of ['version_moved', 'duplicate_key', 'deadlock']) metrics.flushReplans.inc({ reason }, 0);
   return metrics;
 }

@@ -10,6 +10,9 @@ export interface ReconcileMetrics {
   readonly runDuration: Histogram;
   readonly rowsScanned: Counter;
   readonly lastRunRowsScanned: Gauge;
+  /** Diffs and duration of the most recent run of this instance: "found per run" on a dashboard. */
+  readonly lastRunDiffsFound: Gauge;
+  readonly lastRunDuration: Gauge;
   readonly diffsFound: Counter;
   readonly diffsFixed: Counter<'fix_type'>;
   readonly diffsPending: Gauge;
@@ -38,6 +41,16 @@ export function createReconcileMetrics(registry: Registry, pendingDiffs: () => P
     lastRunRowsScanned: new Gauge({
       name: 'inventory_reconcile_last_run_rows_scanned',
       help: 'Rows the most recent finished run of this instance compared.',
+      registers: [registry],
+    }),
+    lastRunDiffsFound: new Gauge({
+      name: 'inventory_reconcile_last_run_diffs_found',
+      help: 'Differences the most recent finished run of this instance recorded.',
+      registers: [registry],
+    }),
+    lastRunDuration: new Gauge({
+      name: 'inventory_reconcile_last_run_duration_seconds',
+      help: 'Duration of the most recent finished run of this instance.',
       registers: [registry],
     }),
     diffsFound: new Counter({

@@ -64,6 +64,8 @@ export function recordRunMetrics(metrics: ReconcileMetrics, outcome: RunStatus, 
   metrics.runDuration.observe(durationMs / 1000);
   metrics.rowsScanned.inc(summary.scannedRows);
   metrics.lastRunRowsScanned.set(summary.scannedRows);
+  metrics.lastRunDiffsFound.set(summary.diffsFound);
+  metrics.lastRunDuration.set(durationMs / 1000);
   metrics.diffsFound.inc(summary.diffsFound);
   for (const [key, count] of summary.alertsRaised) {
     const [type, level] = key.split(':') as [AlertType, AlertLevel];
