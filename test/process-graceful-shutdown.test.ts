@@ -39,6 +39,7 @@ it('SIGTERM under load: exits 0 promptly and every 200 is committed', async () =
   stopping = true;
   const stopMs = await service.stop('SIGTERM');
   await Promise.all(load);
+  await service.dropRedisKeys();
 
   expect(service.exitCode, service.output).toBe(0);
   expect(stopMs).toBeLessThan(10_000);

@@ -54,6 +54,7 @@ it('SIGKILL mid-load, restart, retry unanswered keys: exact stock, nothing twice
     attempts.set(attempt.key, retry);
   }
   await service.stop('SIGTERM');
+  await service.dropRedisKeys();
 
   const applied = [...attempts.values()];
   for (const productId of [1, 2]) {

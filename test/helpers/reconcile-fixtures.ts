@@ -3,7 +3,6 @@
  * written the way the cache writer writes them (stock and version), and drift made on purpose.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Services } from '../../src/services.js';
 
 export interface SeedOptions {
@@ -47,18 +46,7 @@ export async function redisStock(services: Services, productId: number): Promise
 }
 
 /** Deletes this test's stock and version keys, so a run leaves nothing behind in the shared Redis. */
-export async function dropRedisKeys(services: Services): Promise<void> {
-  const redis = services.redis as Redis;
-  const prefix = services.config.redis.key_prefix;
-  for (const pattern of [`${prefix}*`, `{${prefix}*`]) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  }
-}
+export { dropRedisKeys } from './test-env.js';
 
 export interface Report {
   run_id: string; status: string; scanned: number; candidates: number; diffs_found: number; alerts_raised: number;

@@ -6,6 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { Redis } from 'ioredis';
+import { dropKeysWithPrefix } from './test-env.js';
 import type { Config } from '../../src/config/config-types.js';
 import { ensureDatabase, migrate } from '../../src/store/postgres/migrate.js';
 import { connectionOptions } from '../../src/store/postgres/pool.js';
@@ -44,6 +46,7 @@ export class ServiceProcess {
         ...process.env,
         PORT: String(this.port), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
         DATABASE_URL: this.options.databaseUrl, REDIS_KEY_PREFIX: this.options.redisKeyPrefix,
+        REDIS_URL: 'redis://127.0.0.1:6379/0',
         ...this.options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -61,6 +64,16 @@ export class ServiceProcess {
       await sleep(50);
     }
     throw new Error(`service did not start: ${this.output}`);
+  }
+
+  /** Deletes the Redis keys this service wrote (its prefix, in db 0). */
+  async dropRedisKeys(): Promise<void> {
+    const redis = new Redis({ host: '127.0.0.1', port: 6379, db: 0 });
+    try {
+      await dropKeysWithPrefix(redis, this.options.redisKeyPrefix);
+    } finally {
+      redis.disconnect();
+    }
   }
 
   /** Sends `signal` and waits for the exit; resolves with the milliseconds it took. */

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, validateConfig } from '../../src/config/load-config.js';
@@ -56,9 +57,27 @@ export async function startTestApp(config: Config): Promise<TestApp> {
     app, services, config,
     close: async () => {
       await app.close();
+      // Best effort: a test that stopped Redis or points at a private one may leave nothing to clean.
+      if (services.redis instanceof Redis && services.redis.status === 'ready') await dropRedisKeys(services).catch(() => {});
       await services.close();
     },
   };
+}
+
+/** Deletes every Redis key under the config's test prefix (stock keys and their version keys). */
+export async function dropRedisKeys(services: Services): Promise<void> {
+  await dropKeysWithPrefix(services.redis as Redis, services.config.redis.key_prefix);
+}
+
+export async function dropKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
+  for (const pattern of [`${prefix}*`, `{${prefix}*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
 }
 
 /** Drops a test database (after every app using it is closed). */
