@@ -6,11 +6,9 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { createBatchedEngine } from '../src/engine/stock-engine.js';
-import { connectionOptions, createPool } from '../src/store/postgres/pool.js';
+import { connectionOptions } from '../src/store/postgres/pool.js';
 import { createProduct, dropDatabase, sql, startTestApp, sync, testConfig, type TestApp } from './helpers/test-env.js';
-import { freePort } from './helpers/private-redis.js';
+import { deadDatabaseApp } from './helpers/dead-database-app.js';
 
 let t: TestApp;
 beforeAll(async () => { t = await startTestApp(testConfig({ engine: { shards: 2 } })); });
@@ -18,19 +16,12 @@ afterAll(async () => { await t.close(); await dropDatabase(t.config); });
 
 it('answers 503 DATABASE_UNAVAILABLE when PostgreSQL cannot be reached, and writes nothing', async () => {
   await createProduct(t.app, { product_id: 1, stock: 10 });
-  const deadPool = createPool({ ...t.config.database.postgres, port: await freePort(), connect_timeout_ms: 500 },
-    { max: 2, applicationName: 'dead', pipeline: true });
-  const engine = createBatchedEngine({
-    shards: 2, flushOpsMax: 16, queueDepthMax: 64, redisWriteWaitMs: 20, pool: deadPool,
-    cacheWriter: t.services.cacheWriter, metrics: t.services.metrics, log: t.services.log,
-  });
-  const app = await buildApp({ ...t.services, engine });
-  const answer = await sync(app, { product_id: 1, delta: -1 });
+  const dead = await deadDatabaseApp(t);
+  const answer = await sync(dead.app, { product_id: 1, delta: -1 });
+  await dead.close();
   expect(answer.status).toBe(503);
   expect(answer.body.code).toBe('DATABASE_UNAVAILABLE');
   expect(answer.headers['retry-after']).toBe('1');
-  await app.close();
-  await deadPool.end();
   const [row] = await sql(t.services, 'SELECT stock, version FROM inventories WHERE product_id = 1');
   expect(row).toEqual({ stock: 10, version: 1 });
 });
