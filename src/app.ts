@@ -3,6 +3,7 @@
  * without listening (`app.inject`).
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { errors } from './errors.js';
 import * as limits from './limits.js';
 import type { Services } from './services.js';
 import { installAuth } from './http/auth.js';
@@ -36,8 +37,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       requestTimeout: services.config.server.request_timeout_ms,
       connectionsCheckingInterval: Math.min(1000, Math.max(50, services.config.server.request_timeout_ms / 4)),
     },
-    // Unknown fields are refused (400), not silently dropped: see README "Request bodies".
-    ajv: { customOptions: { removeAdditional: false } },
+    // Requests that reach a closing instance get our envelope (503 SHUTTING_DOWN), not fastify's.
+    return503OnClosing: false,
     // Per-request access lines would cost more than a sync at flash-sale rates; errors and
     // warnings are logged with the request's trace id.
     logController: new LogController({ requestIdLogLabel: 'trace_id', disableRequestLogging: true }),
@@ -49,6 +50,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   installTraceIds(app);
   installRequestMetrics(app, services.metrics);
   installAuth(app, services.config.server.auth_token);
+  refuseWhileClosing(app);
   await registerOpenApi(app);
   await app.register(async (scope) => {
     await healthRoute(scope, services, [{ name: 'workers', check: () => services.reconciler.checkWorkers() }]);
@@ -64,4 +66,14 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     await metricsRoute(scope, services);
   });
   return app;
+}
+
+/** Once close() has begun, requests still arriving on open connections are refused cleanly. */
+function refuseWhileClosing(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', (_request, _reply, done) => done(closing ? errors.shuttingDown() : undefined));
 }

@@ -45,16 +45,31 @@ export const operatorLengthMax = 64;
 export const productNameLengthMax = 255;
 
 /**
- * A batch of 1000 items with every string at its maximum is about 1000 × 1 KiB; 2 MiB leaves room
- * for JSON overhead and still refuses a body that could only be an attack or a mistake.
+ * The largest valid body is a sync batch of `batchItemsMax` items with every string at its
+ * maximum, written the way a client may legally write it: each non-ASCII character as a 6-byte
+ * `\uXXXX` escape (trace ids are ASCII), plus the field names and numbers. The limit admits that
+ * and refuses anything larger, which could only be a mistake or an attack.
  */
-export const bodyLimitBytes = 2 * 1024 * 1024;
+const syncItemBytesMax = 6 * (orderIdLengthMax + idempotencyKeyLengthMax + reasonLengthMax + operatorLengthMax) +
+  traceIdLengthMax + 256;
+export const bodyLimitBytes = 6 * 1024 * 1024;
+assert(batchItemsMax * syncItemBytesMax + 1024 <= bodyLimitBytes);
 
-/** A flush sends each delta's log columns as one array per column, so no per-row bind limit. */
-export const postgresBindParametersMax = 65_535;
-/** Bind parameters of the apply statement: 9 scalars plus 13 column arrays. */
-export const applyStatementParameters = 22;
-assert(applyStatementParameters <= postgresBindParametersMax);
+/**
+ * SIGTERM to exit: in-flight requests finish and every actor drains within it. A flush waiting on
+ * a lock is bounded by `database.postgres.statement_timeout_ms`, which the config check keeps below
+ * this (docker compose's stop_grace_period is 30 s).
+ */
+export const shutdownGraceMs = 25_000;
+/**
+ * While closing, keep-alive connections that finish their last request become idle after the
+ * server stopped closing idle ones, and would hold close() open until their keep-alive timeout.
+ */
+export const idleConnectionSweepMs = 100;
+/** A health probe answers within this even when a dependency hangs. */
+export const healthProbeTimeoutMs = 1000;
+/** Longest configurable duration (health_check.interval): timers beyond 2^31 ms misfire. */
+export const durationMaxMs = 24 * 3_600_000;
 assert(stockMax + flushOpsMaxLimit * deltaAbsMaxLimit < Number.MAX_SAFE_INTEGER);
 assert(pageRowsDefault <= pageRowsMax);
 

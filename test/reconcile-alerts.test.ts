@@ -58,24 +58,27 @@ describe('alerts from a reconciliation scan', () => {
   it('lists alerts by status, newest first, in pages without gaps or repeats', async () => {
     const pending = await alerts('?status=pending');
     expect(pending.status).toBe(200);
-    const listed = pending.body.data.alerts as { id: number; product_id: number }[];
+    const listed = pending.body.data.items as { id: number; product_id: number }[];
     expect(listed.map((a) => a.product_id).sort()).toEqual([1, 2, 3, 6]);
     expect(listed.map((a) => a.id)).toEqual(listed.map((a) => a.id).sort((x, y) => y - x));
     expect(listed[0]!.product_id).toBe(2); // raised last
     expect(pending.body.data.next_cursor).toBeNull();
-    expect((await alerts('?status=sent')).body.data.alerts.map((a: { product_id: number }) => a.product_id)).toEqual([2]);
-    expect((await alerts('?type=out_of_stock')).body.data.alerts).toHaveLength(1);
+    expect((await alerts('?status=sent')).body.data.items.map((a: { product_id: number }) => a.product_id)).toEqual([2]);
+    expect((await alerts('?type=out_of_stock')).body.data.items).toHaveLength(1);
 
     const seen: number[] = [];
-    let cursor: number | null = null;
-    for (let page = 0; page < 5; page += 1) {
+    let cursor: string | null = null;
+    let pages = 0;
+    for (; pages < 10; pages += 1) {
       const answer = await alerts(`?limit=2${cursor === null ? '' : `&cursor=${cursor}`}`);
-      seen.push(...answer.body.data.alerts.map((a: { id: number }) => a.id));
+      seen.push(...answer.body.data.items.map((a: { id: number }) => a.id));
       cursor = answer.body.data.next_cursor;
       if (cursor === null) break;
     }
     const all = await sql<{ id: number }>(t.services, 'SELECT id FROM inventory_alerts ORDER BY id DESC');
     expect(seen).toEqual(all.map((row) => row.id));
+    // No empty last page: exactly as many pages as the rows need.
+    expect(pages + 1).toBe(Math.ceil(all.length / 2));
   });
 
   it('refuses unknown filters', async () => {

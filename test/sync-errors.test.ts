@@ -104,7 +104,7 @@ describe('sync validation (400/413/415): the message names the field', () => {
     const text = await t.app.inject({ method: 'POST', url: '/api/v1/sync-stock', headers: { 'content-type': 'text/plain' }, payload: 'hello' });
     expect(text.statusCode).toBe(415);
     expect(text.json().code).toBe('UNSUPPORTED_MEDIA_TYPE');
-    const huge = await t.app.inject({ method: 'POST', url: '/api/v1/sync-stock', headers: { 'content-type': 'application/json' }, payload: `{"reason":"${'x'.repeat(3 * 1024 * 1024)}"}` });
+    const huge = await t.app.inject({ method: 'POST', url: '/api/v1/sync-stock', headers: { 'content-type': 'application/json' }, payload: `{"reason":"${'x'.repeat(7 * 1024 * 1024)}"}` });
     expect(huge.statusCode).toBe(413);
     expect(huge.json().code).toBe('PAYLOAD_TOO_LARGE');
     const empty = await t.app.inject({ method: 'POST', url: '/api/v1/sync-stock', headers: { 'content-type': 'application/json' }, payload: '' });

@@ -6,7 +6,8 @@ import * as limits from '../limits.js';
 
 const integer = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum }) as const;
 const text = { type: 'string', maxLength: 1024 } as const;
-const duration = { type: 'string', pattern: '^[0-9]+(ms|s|m|h)$' } as const;
+export const durationPattern = '^([0-9]+)(ms|s|m|h)$';
+const duration = { type: 'string', pattern: durationPattern } as const;
 /** Every key is required unless named in `optional` (keys only environment variables set). */
 const object = (properties: Record<string, unknown>, optional: string[] = []) => ({
   type: 'object', additionalProperties: false, properties,

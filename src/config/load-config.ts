@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { configSchema } from './config-schema.js';
+import * as limits from '../limits.js';
+import { configSchema, durationPattern } from './config-schema.js';
 import type { Config } from './config-types.js';
 
 export class ConfigError extends Error {
@@ -43,7 +44,9 @@ export function validateConfig(raw: unknown): Config {
       ? `has an unknown key '${(error.params as { additionalProperty: string }).additionalProperty}'`
       : error.keyword === 'required'
         ? `is missing the key '${(error.params as { missingProperty: string }).missingProperty}'`
-        : `${error.message ?? 'is invalid'}`;
+        : error.keyword === 'enum'
+          ? `must be one of: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
+          : `${error.message ?? 'is invalid'}`;
     throw new ConfigError(`${key} ${detail}`);
   }
   const config = raw as unknown as Config;
@@ -68,15 +71,20 @@ function checkRelations(config: Config): void {
     throw new ConfigError('redis.cluster.nodes must list at least one host:port when redis.cluster.enable is true');
   }
   durationMs(inventory.health_check.interval, 'inventory.health_check.interval');
+  if (database.postgres.statement_timeout_ms >= limits.shutdownGraceMs) {
+    throw new ConfigError(`database.postgres.statement_timeout_ms (${database.postgres.statement_timeout_ms}) must be ` +
+      `below the shutdown grace period (${limits.shutdownGraceMs} ms), so a flush waiting on a lock ends before the process must exit`);
+  }
 }
 
-/** Parses "300s", "5m", "1500ms", "1h" into milliseconds. */
+/** Parses "300s", "5m", "1500ms", "1h" into milliseconds, between 1 s and `limits.durationMaxMs`. */
 export function durationMs(value: string, key: string): number {
-  const match = /^([0-9]+)(ms|s|m|h)$/.exec(value);
+  const match = new RegExp(durationPattern).exec(value);
   if (!match) throw new ConfigError(`${key} must be a duration such as 300s, 5m or 1500ms`);
   const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
   const ms = Number(match[1]) * unitMs;
   if (ms < 1000) throw new ConfigError(`${key} must be at least 1s`);
+  if (ms > limits.durationMaxMs) throw new ConfigError(`${key} must be at most ${limits.durationMaxMs / 3_600_000}h`);
   return ms;
 }
 

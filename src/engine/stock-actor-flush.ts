@@ -24,7 +24,7 @@ const noStoredResults: ReadonlyMap<string, StoredResult> = new Map();
  * returned for an immediate retry (a duplicate key or a deadlock rolled the transaction back).
  */
 export async function flushOnce(ctx: ActorContext, batch: Pending[]): Promise<Pending[]> {
-  const works = groupByProduct(batch);
+  const works = groupByProduct(ctx, batch);
   let client: pg.PoolClient;
   try {
     client = await ctx.pool.connect();
@@ -33,6 +33,7 @@ export async function flushOnce(ctx: ActorContext, batch: Pending[]): Promise<Pe
     return [];
   }
   let connectionLost: Error | undefined;
+  let released = false;
   try {
     const loaded = await loadUntrusted(ctx, client, works);
     if (loaded instanceof Error) {
@@ -40,40 +41,46 @@ export async function flushOnce(ctx: ActorContext, batch: Pending[]): Promise<Pe
       failAll(ctx, batch, failureOf(ctx, loaded));
       return [];
     }
-    for (const work of works) planWork(ctx, work, loaded.storedResults.get(work.productId));
+    for (const work of works) planWork(work, loaded.storedResults.get(work.productId));
     const flushId = randomInt(1, 2 ** 48);
     const written = await writeAndCommit(ctx, client, works, loaded.inTransaction, flushId);
     if (written.kind === 'connection-lost') {
-      connectionLost = written.error;
-      await settleAfterConnectionLoss(ctx, works, flushId);
+      // Give the dead connection back first: finding out what landed needs a connection of its
+      // own, and the pool holds one per shard.
+      const backendPid = (client as unknown as { processID: number | null }).processID;
+      client.release(written.error);
+      released = true;
+      await settleAfterConnectionLoss(ctx, works, flushId, backendPid);
       return [];
     }
     if (written.kind === 'rolled-back') return handleRollback(ctx, batch, works, written.error);
     settleCommitted(ctx, works, written.rows, written.lateStored);
     return [];
   } finally {
-    client.release(connectionLost);
+    if (!released) client.release(connectionLost);
   }
 }
 
-function groupByProduct(batch: Pending[]): ProductWork[] {
+function groupByProduct(ctx: ActorContext, batch: Pending[]): ProductWork[] {
   const byProduct = new Map<number, ProductWork>();
   for (const pending of batch) {
     const productId = pending.op.productId;
     let work = byProduct.get(productId);
     if (work === undefined) {
-      work = { productId, pendings: [], loadedNow: false, reservations: new Map(), plan: null, statement: 'none', refusedKeys: [] };
+      work = {
+        productId, pendings: [], state: ctx.products.get(productId), loadedNow: false, reservations: new Map(),
+        plan: null, statement: 'none', refusedKeys: [],
+      };
       byProduct.set(productId, work);
     }
     work.pendings.push(pending);
   }
-  // Rows are locked in product order, so two instances flushing the same products cannot deadlock
-  // on each other's order.
+  // Statements go out in product order, so the rows a flush locks are taken in one global order.
   return [...byProduct.values()].sort((a, b) => a.productId - b.productId);
 }
 
-function planWork(ctx: ActorContext, work: ProductWork, storedResults: ReadonlyMap<string, StoredResult> | undefined): void {
-  const state = ctx.products.get(work.productId);
+function planWork(work: ProductWork, storedResults: ReadonlyMap<string, StoredResult> | undefined): void {
+  const state = work.state;
   if (state === undefined) {
     assert(work.loadedNow, 'a product missing from the cache must have been loaded');
     return; // no row: every op is refused with INVENTORY_NOT_FOUND when settled
@@ -148,10 +155,13 @@ function handleRollback(ctx: ActorContext, batch: Pending[], works: ProductWork[
   ctx.metrics.flushes.inc({ outcome: 'rolled_back' });
   if (code === pgErrorCodes.uniqueViolation) {
     ctx.metrics.flushReplans.inc({ reason: 'duplicate_key' });
-    // Another flush or instance committed one of these keys. Forget the products with keys, so the
-    // retry reads their stored results under the row lock and replays them.
+    // Another flush or instance committed one of these keys. Forget that product (named by the
+    // error's detail, "Key (product_id, …)=(42, …) already exists"), so the retry reads its stored
+    // results under the row lock and replays them; without a readable detail, every keyed product.
+    const productId = Number(/=\((\d+),/.exec((error as { detail?: string }).detail ?? '')?.[1]);
     for (const work of works) {
-      if (work.pendings.some((pending) => idempotencyKeyOf(pending.op) !== null)) ctx.products.delete(work.productId);
+      const keyed = work.pendings.some((pending) => idempotencyKeyOf(pending.op) !== null);
+      if (work.productId === productId || (!Number.isSafeInteger(productId) && keyed)) ctx.products.delete(work.productId);
     }
     return batch;
   }

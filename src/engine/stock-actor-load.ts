@@ -12,12 +12,20 @@ import {
   type ProductRow, type ReservationRow, type StoredResultRow,
 } from '../store/postgres/flush-queries.js';
 import type { ActorContext, Pending } from './stock-actor-types.js';
-import { idempotencyKeyOf, needsLockedLoad, type ReservationState, type StockOp, type StoredResult } from './stock-types.js';
+import {
+  idempotencyKeyOf, needsLockedLoad, type ProductState, type ReservationState, type StockOp, type StoredResult,
+} from './stock-types.js';
 
 /** The part of a product's work this round fills in. */
 export interface LoadableWork {
   productId: number;
   pendings: Pending[];
+  /**
+   * The state this flush plans from: the actor's copy, taken once when the batch is grouped (a
+   * later eviction from the bounded cache cannot pull it away mid-flush), or the row read under lock.
+   * Undefined: not cached and, once loaded, no such product.
+   */
+  state: ProductState | undefined;
   /** Loaded under lock in this flush: its refusals need no version check. */
   loadedNow: boolean;
   /** The reservations its ops end, as read under the lock. */
@@ -36,15 +44,20 @@ interface Reads {
   reservations: Promise<pg.QueryResult> | null;
 }
 
+/**
+ * When any product needs loading, every product of the flush is locked and read in this round, in
+ * product order: locking some now and the cached ones later, at their UPDATE, would let two
+ * instances take the same rows in opposite orders and deadlock. A flush of trusted products only
+ * skips the round.
+ */
 export async function loadUntrusted(ctx: ActorContext, client: pg.PoolClient, works: LoadableWork[]): Promise<Loaded | Error> {
-  const untrusted = works.filter((work) =>
-    !ctx.products.has(work.productId) || work.pendings.some((pending) => needsLockedLoad(pending.op)));
   const loaded: Loaded = { inTransaction: false, storedResults: new Map() };
-  if (untrusted.length === 0) return loaded;
+  const needsRound = works.some((work) => work.state === undefined || work.pendings.some((pending) => needsLockedLoad(pending.op)));
+  if (!needsRound) return loaded;
   const queries: Promise<pg.QueryResult>[] = [];
   const reads = sendTogether(client, () => {
     queries.push(client.query('BEGIN'));
-    return untrusted.map((work) => issueReads(client, work, queries));
+    return works.map((work) => issueReads(client, work, queries));
   });
   const settled = await Promise.allSettled(queries);
   const failure = settled.find((result) => result.status === 'rejected');
@@ -74,7 +87,8 @@ function issueReads(client: pg.PoolClient, work: LoadableWork, queries: Promise<
 async function takeReads(ctx: ActorContext, { work, row, stored, reservations }: Reads, loaded: Loaded): Promise<void> {
   work.loadedNow = true;
   const rows = (await row).rows as ProductRow[];
-  if (rows[0] !== undefined) ctx.products.set(productStateOf(rows[0]));
+  work.state = rows[0] === undefined ? undefined : productStateOf(rows[0]);
+  if (work.state !== undefined) ctx.products.set(work.state);
   else ctx.products.delete(work.productId);
   if (stored !== null) {
     const results = new Map<string, StoredResult>();

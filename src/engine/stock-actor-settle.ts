@@ -51,7 +51,7 @@ export function settleCommitted(
         }
         assert(row.version === plan.baseVersion + 1 && row.log_ids.length === plan.entries.length);
         assert(row.finished_rows === finishingEntries(plan), 'a reservation the plan ended was not pending');
-        const state = ctx.products.get(work.productId)!;
+        const state = plan.base;
         assert(row.stock === state.stock + plan.netStock && row.reserved === state.reserved + plan.netReserved,
           'the committed stock differs from the plan');
         ctx.products.set({
@@ -136,18 +136,21 @@ function settlePlan(ctx: ActorContext, work: ProductWork, row: AppliedRow | null
   });
 }
 
-export /**
+/**
  * The connection died after the flush was sent: it may or may not have committed. Ask PostgreSQL
- * (on a fresh connection) which products' writes landed; answer those as committed, the rest as
- * not applied, and only if the question cannot be answered in time, say the outcome is unknown.
+ * (on a fresh connection, once the old backend is gone) which products' writes landed; answer
+ * those as committed, the rest as not applied, and only if the question cannot be answered in
+ * time, say the outcome is unknown.
  */
-async function settleAfterConnectionLoss(ctx: ActorContext, works: ProductWork[], flushId: number): Promise<void> {
+export async function settleAfterConnectionLoss(
+  ctx: ActorContext, works: ProductWork[], flushId: number, backendPid: number | null,
+): Promise<void> {
   ctx.metrics.flushes.inc({ outcome: 'connection_lost' });
   for (const work of works) ctx.products.delete(work.productId);
   const applying = works.filter((work) => work.statement === 'apply').map((work) => work.plan!);
   const outcomes: Map<number, FlushOutcome> | null = applying.length === 0
     ? new Map()
-    : await resolveFlushOutcome(ctx.pool, applying, flushId, limits.outcomeResolveMs, limits.outcomeResolveRetryMs);
+    : await resolveFlushOutcome(ctx.pool, applying, flushId, backendPid, limits.outcomeResolveMs, limits.outcomeResolveRetryMs);
   for (const work of works) {
     const outcome = outcomes?.get(work.productId);
     if (outcome !== undefined && outcome.landed) {

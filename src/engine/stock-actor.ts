@@ -25,6 +25,7 @@ export interface ActorOptions {
   redisWriteWaitMs: number;
   flushOpsMax: number;
   queueDepthMax: number;
+  cachedProductsMax: number;
   metrics: Metrics;
   log: FastifyBaseLogger;
 }
@@ -45,7 +46,7 @@ export class StockActor {
     this.context = {
       shardIndex: options.shardIndex,
       pool: options.pool,
-      products: new ProductCache(limits.shardCachedProductsMax),
+      products: new ProductCache(options.cachedProductsMax),
       metrics: options.metrics,
       log: options.log,
       settle: (pending, answer) => this.settle(pending, answer),

@@ -3,6 +3,7 @@
  */
 import type pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
+import * as limits from '../limits.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { StockCacheWriter } from '../store/redis/stock-cache.js';
 import { shardOf } from './shard-router.js';
@@ -22,6 +23,8 @@ export interface BatchedEngineOptions {
   flushOpsMax: number;
   queueDepthMax: number;
   redisWriteWaitMs: number;
+  /** Products each actor keeps in memory; `limits.shardCachedProductsMax` unless a test asks for fewer. */
+  cachedProductsMax?: number;
   pool: pg.Pool;
   cacheWriter: StockCacheWriter | null;
   metrics: Metrics;
@@ -36,6 +39,7 @@ export function createBatchedEngine(options: BatchedEngineOptions): StockEngine 
     redisWriteWaitMs: options.redisWriteWaitMs,
     flushOpsMax: options.flushOpsMax,
     queueDepthMax: options.queueDepthMax,
+    cachedProductsMax: options.cachedProductsMax ?? limits.shardCachedProductsMax,
     metrics: options.metrics,
     log: options.log,
   }));

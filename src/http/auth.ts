@@ -1,21 +1,32 @@
 /**
  * Optional bearer-token auth for write routes (`server.auth_token`, off when empty). Reads stay
- * open so health checks and dashboards need no secret. The comparison takes the same time whatever
- * the guess, so the token cannot be found byte by byte.
+ * open so health checks and dashboards need no secret; a read that starts work (a reconciliation
+ * run) asks for the token too, through its route config `{ startsWork: true }`. The comparison
+ * takes the same time whatever the guess, so the token cannot be found byte by byte.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { errors } from '../errors.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A GET that starts work (and so needs the token when one is configured). */
+    startsWork?: boolean;
+  }
+}
+
 const readMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 const digest = (text: string) => createHash('sha256').update(text).digest();
+/** RFC 7235: the scheme name is case-insensitive. */
+const bearerPrefix = /^bearer /i;
 
 export function installAuth(app: FastifyInstance, token: string): void {
   if (token === '') return;
-  const expected = digest(`Bearer ${token}`);
-  app.addHook('onRequest', async (request) => {
-    if (readMethods.has(request.method)) return;
+  const expected = digest(token);
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (readMethods.has(request.method) && request.routeOptions.config.startsWork !== true) return done();
     const given = request.headers.authorization;
-    if (given === undefined || !timingSafeEqual(digest(given), expected)) throw errors.unauthorized();
+    const ok = given !== undefined && bearerPrefix.test(given) && timingSafeEqual(digest(given.slice(7)), expected);
+    done(ok ? undefined : errors.unauthorized());
   });
 }

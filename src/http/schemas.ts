@@ -1,7 +1,9 @@
 /** JSON-schema pieces shared by several routes, each bounded by `limits.ts`. */
 import * as limits from '../limits.js';
 
-export const productIdSchema = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
+/** Positive ids that fit a JavaScript number exactly (products, reservations, diffs, log rows). */
+export const idSchema = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
+export const productIdSchema = idSchema;
 export const versionSchema = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
 export const quantitySchema = { type: 'integer', minimum: 0, maximum: limits.stockMax } as const;
 /** PostgreSQL text cannot hold NUL; refusing it here makes it a 400, not a failed statement. */

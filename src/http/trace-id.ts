@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import * as limits from '../limits.js';
+import { traceIdPattern } from './schemas.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -13,12 +14,12 @@ declare module 'fastify' {
   }
 }
 
-const traceIdPattern = /^[\x21-\x7e]+$/;
+const traceIdRegExp = new RegExp(traceIdPattern);
 
 export function traceIdFromHeader(request: IncomingMessage): string {
   const header = request.headers['x-trace-id'];
   const value = Array.isArray(header) ? header[0] : header;
-  return value !== undefined && value.length <= limits.traceIdLengthMax && traceIdPattern.test(value) ? value : randomUUID();
+  return value !== undefined && value.length <= limits.traceIdLengthMax && traceIdRegExp.test(value) ? value : randomUUID();
 }
 
 export function installTraceIds(app: FastifyInstance): void {
@@ -26,7 +27,10 @@ export function installTraceIds(app: FastifyInstance): void {
   // Callback-style hooks: an async hook costs a promise per request on the sync hot path.
   app.addHook('preHandler', (request: FastifyRequest, _reply, done) => {
     const fromBody = (request.body as { trace_id?: unknown } | undefined)?.trace_id;
-    if (typeof fromBody === 'string' && fromBody !== request.id) {
+    // Route schemas already refuse a bad trace_id; checking again keeps a route that forgot from
+    // putting an invalid value into the answer's header.
+    if (typeof fromBody === 'string' && fromBody !== request.id && fromBody.length <= limits.traceIdLengthMax &&
+        traceIdRegExp.test(fromBody)) {
       request.traceId = fromBody;
       request.log = request.log.child({ trace_id: fromBody });
     } else {

@@ -41,7 +41,7 @@ describe('config', () => {
     ['wrong type', (raw) => { raw.server.port = 'http'; }, 'server.port must be integer'],
     ['unknown key', (raw) => { raw.redis.hots = 'x'; }, "redis has an unknown key 'hots'"],
     ['missing key', (raw) => { delete raw.inventory.max_delta; }, "inventory is missing the key 'max_delta'"],
-    ['bad enum', (raw) => { raw.redis.mode = 'write-through'; }, 'redis.mode must be equal to one of the allowed values'],
+    ['bad enum', (raw) => { raw.redis.mode = 'write-through'; }, 'redis.mode must be one of: cache, seckill'],
     ['bad duration', (raw) => { raw.inventory.health_check.interval = '5 minutes'; }, 'inventory.health_check.interval'],
     ['pool smaller than shards', (raw) => { raw.engine.shards = 30; }, 'database.postgres.pool_max (20) must be at least engine.shards + 2'],
   ];

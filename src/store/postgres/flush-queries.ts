@@ -196,10 +196,11 @@ export function selectFlushLogIds(productId: number, flushId: number): QueryConf
   };
 }
 
-export function selectProductState(productId: number): QueryConfig {
+/** A product's newest log rows, newest first (the primary key's index, read backwards). */
+export function selectNewestLogs(productId: number, rows: number): QueryConfig {
   return {
-    name: 'flush_select_product',
-    text: `SELECT ${productColumns} FROM inventories WHERE product_id = $1`,
-    values: [productId],
+    name: 'flush_select_newest_logs',
+    text: 'SELECT id, flush_id FROM inventory_logs WHERE product_id = $1 ORDER BY id DESC LIMIT $2',
+    values: [productId, rows],
   };
 }

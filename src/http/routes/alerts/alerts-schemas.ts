@@ -1,6 +1,6 @@
 /** Schemas of GET /api/v1/alerts. */
-import * as limits from '../../../limits.js';
 import { envelopeSchema } from '../../envelope.js';
+import { nextCursorSchema, pageQueryFields } from '../../pagination.js';
 
 export const alertSchema = {
   type: 'object',
@@ -17,14 +17,13 @@ export const alertsRouteSchema = {
     properties: {
       status: { enum: ['pending', 'sent', 'ignored'] },
       type: { enum: ['low_stock', 'out_of_stock', 'diff_alert'] },
-      limit: { type: 'integer', minimum: 1, maximum: limits.pageRowsMax },
-      cursor: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+      ...pageQueryFields,
     },
   },
   response: {
     200: envelopeSchema({
       type: 'object',
-      properties: { alerts: { type: 'array', items: alertSchema }, next_cursor: { type: ['integer', 'null'] } },
+      properties: { items: { type: 'array', items: alertSchema }, next_cursor: nextCursorSchema },
     }),
   },
 } as const;
@@ -32,6 +31,6 @@ export const alertsRouteSchema = {
 export interface AlertsQuery {
   status?: 'pending' | 'sent' | 'ignored';
   type?: 'low_stock' | 'out_of_stock' | 'diff_alert';
-  limit?: number;
-  cursor?: number;
+  limit: number;
+  cursor?: string;
 }

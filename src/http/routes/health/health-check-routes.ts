@@ -12,10 +12,11 @@ import { checkRouteSchema, fixRouteSchema, runRouteSchema, triggerRouteSchema, t
 
 export async function healthCheckRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const reconciler = services.reconciler;
-  // Answer before the request timeout cuts the connection: a longer run is reported as running (202).
-  const checkWaitMs = Math.min(limits.healthCheckWaitMs, services.config.server.request_timeout_ms / 2);
+  // Clients and proxies give up on a silent request; a run longer than this is answered 202 with
+  // its status URL instead of holding the connection.
+  const checkWaitMs = limits.healthCheckWaitMs;
 
-  app.get('/api/v1/health/check', { schema: checkRouteSchema }, async (_request, reply) => {
+  app.get('/api/v1/health/check', { schema: checkRouteSchema, config: { startsWork: true } }, async (_request, reply) => {
     const started = await reconciler.start('check');
     const report = await reconciler.report(started.runId, checkWaitMs);
     if (report === null) throw errors.runNotFound(started.runId);

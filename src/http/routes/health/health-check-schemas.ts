@@ -1,7 +1,7 @@
 /** Schemas of the health checker's routes (reconciliation runs and diff fixes). */
 import * as limits from '../../../limits.js';
 import { envelopeSchema } from '../../envelope.js';
-import { optionalText } from '../../schemas.js';
+import { idSchema, optionalText, traceIdSchema } from '../../schemas.js';
 
 const timestamp = { type: 'string', format: 'date-time' } as const;
 const nullableTimestamp = { type: ['string', 'null'], format: 'date-time' } as const;
@@ -54,14 +54,14 @@ export const runRouteSchema = {
 export const fixRouteSchema = {
   params: {
     type: 'object', additionalProperties: false, required: ['diffId'],
-    properties: { diffId: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
+    properties: { diffId: idSchema },
   },
   body: {
     type: 'object', additionalProperties: false, required: ['fix_type'],
     properties: {
       fix_type: { enum: ['use_db', 'use_redis', 'ignore'] },
       operator: optionalText(limits.operatorLengthMax),
-      trace_id: { type: 'string', minLength: 1, maxLength: limits.traceIdLengthMax },
+      trace_id: traceIdSchema,
     },
   },
   response: { 200: envelopeSchema(diffSchema) },

@@ -1,15 +1,14 @@
 /** Schemas of the reservation routes. */
 import { reservationStatuses } from '../../../engine/stock-types.js';
 import { envelopeSchema } from '../../envelope.js';
-import { auditFields, orderIdSchema, productIdSchema } from '../../schemas.js';
+import { auditFields, idSchema, orderIdSchema, productIdSchema } from '../../schemas.js';
 
-const reservationIdSchema = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
 
 export const reservationIdParams = {
   type: 'object',
   additionalProperties: false,
   required: ['id'],
-  properties: { id: reservationIdSchema },
+  properties: { id: idSchema },
 } as const;
 
 const reservationProperties = {

@@ -3,18 +3,17 @@
  * still commit), 503 when PostgreSQL does not.
  */
 import type { FastifyInstance } from 'fastify';
+import * as limits from '../../../limits.js';
 import type { Services } from '../../../services.js';
 import { envelopeSchema } from '../../envelope.js';
 
 export type CheckStatus = 'ok' | 'down';
 export type HealthStatus = 'ok' | 'degraded' | 'down';
 
-/** A health probe must answer quickly even when a dependency hangs. */
-const probeTimeoutMs = 1000;
 
 async function probe(check: () => Promise<unknown>): Promise<CheckStatus> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<CheckStatus>((resolve) => { timer = setTimeout(() => resolve('down'), probeTimeoutMs); });
+  const timeout = new Promise<CheckStatus>((resolve) => { timer = setTimeout(() => resolve('down'), limits.healthProbeTimeoutMs); });
   const result = await Promise.race([check().then((): CheckStatus => 'ok', (): CheckStatus => 'down'), timeout]);
   clearTimeout(timer);
   return result;
