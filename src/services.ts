@@ -17,7 +17,7 @@ import { countPendingDiffs } from './store/postgres/diff-queries.js';
 import { ensureDatabase, migrate } from './store/postgres/migrate.js';
 import { createPool } from './store/postgres/pool.js';
 import { startReservationSweeper, type ReservationSweeper } from './reservations/reservation-sweeper.js';
-import { connectRedis, createRedisClient, type RedisClient } from './store/redis/redis-client.js';
+import { closeRedis, connectRedis, createRedisClient, type RedisClient } from './store/redis/redis-client.js';
 import { createStockCacheWriter, type StockCacheWriter } from './store/redis/stock-cache.js';
 import { stockKeys, type StockKeys } from './store/redis/stock-keys.js';
 
@@ -107,7 +107,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
       await Promise.all([sweeper.stop(), reconciler.close()]);
       await engine.drain();
       await Promise.allSettled([enginePool.end(), readPool.end()]);
-      redis.disconnect();
+      await closeRedis(redis, config.redis.command_timeout_ms);
     })()),
   };
 }

@@ -34,6 +34,8 @@ export class StockActor {
   private readonly mailbox: Pending[] = [];
   /** Ops in the mailbox plus ops in the running flush: the quantity `queueDepthMax` bounds. */
   private held = 0;
+  /** Post-commit Redis writes still under way (their answers may have gone out at the wait bound). */
+  private cacheWrites = 0;
   private sequence = 0;
   private flushing = false;
   private closed = false;
@@ -73,11 +75,19 @@ export class StockActor {
     });
   }
 
-  /** Refuses new operations and resolves once every held one has been answered. */
+  /** Refuses new operations and resolves once every held one is answered and its Redis write done. */
   async drain(): Promise<void> {
     this.closed = true;
-    if (this.held === 0) return;
+    if (this.isIdle()) return;
     await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    return this.held === 0 && !this.flushing && this.cacheWrites === 0;
+  }
+
+  private wakeDrainWaiters(): void {
+    if (this.isIdle()) for (const waiter of this.drainWaiters.splice(0)) waiter();
   }
 
   private wake(): void {
@@ -111,7 +121,7 @@ export class StockActor {
     } finally {
       this.flushing = false;
     }
-    if (this.held === 0) for (const waiter of this.drainWaiters.splice(0)) waiter();
+    this.wakeDrainWaiters();
   }
 
   private settle(pending: Pending, answer: ChangeResult | AppError): void {
@@ -121,7 +131,7 @@ export class StockActor {
     this.options.metrics.recordSync(result, (performance.now() - pending.enqueuedAtMs) / 1000);
     if (answer instanceof AppError) pending.reject(answer);
     else pending.resolve(answer);
-    if (this.held === 0 && !this.flushing) for (const waiter of this.drainWaiters.splice(0)) waiter();
+    this.wakeDrainWaiters();
   }
 
   private requeue(pendings: Pending[]): void {
@@ -140,10 +150,14 @@ export class StockActor {
       answer();
     };
     const timer = setTimeout(answerOnce, this.options.redisWriteWaitMs);
-    writer.afterCommit(productId, available, version, seckillIncrement).then(answerOnce, (error: unknown) => {
+    this.cacheWrites += 1;
+    writer.afterCommit(productId, available, version, seckillIncrement).catch((error: unknown) => {
       this.options.metrics.redisWriteFailures.inc();
       this.options.log.debug({ err: error, productId }, 'redis write after commit failed; reconciliation will repair it');
+    }).finally(() => {
+      this.cacheWrites -= 1;
       answerOnce();
+      this.wakeDrainWaiters();
     });
   }
 }

@@ -64,3 +64,12 @@ export async function connectRedis(client: RedisClient, timeoutMs: number): Prom
 export function isRedisReady(client: RedisClient): boolean {
   return client.status === 'ready';
 }
+
+/** QUIT (replies to commands already sent still arrive), bounded: a Redis that is down is dropped. */
+export async function closeRedis(client: RedisClient, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); });
+  await Promise.race([client.quit().then(() => {}, () => {}), timeout]);
+  clearTimeout(timer);
+  client.disconnect();
+}
