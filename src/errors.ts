@@ -55,6 +55,8 @@ export const errors = {
   validation: (field: string, problem: string) =>
     new AppError(400, 'VALIDATION_ERROR', `${field} ${problem}.`),
   invalidRequest: (sentence: string) => new AppError(400, 'VALIDATION_ERROR', sentence),
+  minAboveMax: (minStock: number, maxStock: number) =>
+    new AppError(400, 'VALIDATION_ERROR', `min_stock (${minStock}) must not exceed max_stock (${maxStock}) when max_stock is set.`),
   payloadTooLarge: (limitBytes: number) =>
     new AppError(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${limitBytes} bytes.`),
   unsupportedMediaType: (contentType: string) =>
@@ -148,8 +150,9 @@ export const errors = {
 /** PostgreSQL SQLSTATEs the engine reacts to. */
 export const pgErrorCodes = {
   uniqueViolation: '23505',
-  checkViolation: '23514',
   deadlockDetected: '40P01',
+  queryCanceled: '57014',
+  lockNotAvailable: '55P03',
   serializationFailure: '40001',
   adminShutdown: '57P01',
   crashShutdown: '57P02',
@@ -167,4 +170,17 @@ export function isConnectionError(error: unknown): boolean {
   }
   return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable|timeout exceeded when trying to connect/i
     .test(error.message);
+}
+
+/**
+ * The answer to a failed write that nothing applied: unreachable → DATABASE_UNAVAILABLE, a
+ * statement or lock timeout → OVERLOADED; null for anything else (a bug: log it, answer 500).
+ */
+export function databaseFailureOf(error: unknown): AppError | null {
+  if (isConnectionError(error)) return errors.databaseUnavailable();
+  const code = (error as { code?: string }).code;
+  if (code === pgErrorCodes.queryCanceled || code === pgErrorCodes.lockNotAvailable) {
+    return errors.overloaded('PostgreSQL did not answer in time; nothing was applied');
+  }
+  return null;
 }

@@ -12,36 +12,40 @@ import { postSync, seededDatabase, ServiceProcess, type SyncAttempt } from './he
 const config = testConfig();
 let db: pg.Client;
 let databaseUrl: string;
+/** Module-level, so afterAll stops it and drops its keys even when an assertion failed midway. */
+let service: ServiceProcess | undefined;
 
 beforeAll(async () => {
   ({ db, databaseUrl } = await seededDatabase(config, 'INSERT INTO inventories (product_id, stock) VALUES (7, 1000000)'));
 });
 afterAll(async () => {
+  await service?.stop('SIGKILL');
+  await service?.dropRedisKeys();
   await db.end();
   await dropDatabase(config);
 });
 
 it('SIGTERM under load: exits 0 promptly and every 200 is committed', async () => {
-  const service = await ServiceProcess.start({
+  const started = await ServiceProcess.start({
     databaseUrl,
     redisKeyPrefix: config.redis.key_prefix,
     env: { LOG_LEVEL: 'info' },
   });
+  service = started;
   const attempts: SyncAttempt[] = [];
   let stopping = false;
   const load = Array.from({ length: 40 }, async (_, c) => {
     for (let i = 0; !stopping || i % 10 !== 0; i += 1) {
-      attempts.push(await postSync(service.url, 7, `t${c}-${i}`, -1));
+      attempts.push(await postSync(started.url, 7, `t${c}-${i}`, -1));
       if (i > 500) break;
     }
   });
   await sleep(400);
   stopping = true;
-  const stopMs = await service.stop('SIGTERM');
+  const stopMs = await started.stop('SIGTERM');
   await Promise.all(load);
-  await service.dropRedisKeys();
 
-  expect(service.exitCode, service.output).toBe(0);
+  expect(started.exitCode, started.output).toBe(0);
   expect(stopMs).toBeLessThan(10_000);
   const ok = attempts.filter((a) => a.status === 200);
   expect(ok.length).toBeGreaterThan(0);

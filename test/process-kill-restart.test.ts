@@ -13,17 +13,22 @@ import { postSync, seededDatabase, ServiceProcess, type SyncAttempt } from './he
 const config = testConfig();
 let db: pg.Client;
 let databaseUrl: string;
+/** Module-level, so afterAll stops it and drops its keys even when an assertion failed midway. */
+let service: ServiceProcess | undefined;
 
 beforeAll(async () => {
   ({ db, databaseUrl } = await seededDatabase(config, `INSERT INTO inventories (product_id, stock) VALUES (1, 1000000), (2, 1000000)`));
 });
 afterAll(async () => {
+  await service?.stop('SIGKILL');
+  await service?.dropRedisKeys();
   await db.end();
   await dropDatabase(config);
 });
 
 it('SIGKILL mid-load, restart, retry unanswered keys: exact stock, nothing twice', async () => {
-  const service = await ServiceProcess.start({ databaseUrl, redisKeyPrefix: config.redis.key_prefix });
+  const started = await ServiceProcess.start({ databaseUrl, redisKeyPrefix: config.redis.key_prefix });
+  service = started;
   const clients = 40;
   const perClient = 60;
   const attempts = new Map<string, SyncAttempt>();
@@ -32,29 +37,28 @@ it('SIGKILL mid-load, restart, retry unanswered keys: exact stock, nothing twice
     for (let i = 0; i < perClient; i += 1) {
       const key = `c${c}-${i}`;
       const delta = (i % 5 === 0 ? 3 : -1) * (1 + (c % 3));
-      const attempt = await postSync(service.url, 1 + (c % 2), key, delta);
+      const attempt = await postSync(started.url, 1 + (c % 2), key, delta);
       attempts.set(key, attempt);
       if (killed) return; // this client's remaining keys were never sent
     }
   });
   await sleep(400);
   killed = true;
-  await service.stop('SIGKILL');
+  await started.stop('SIGKILL');
   await Promise.all(load);
   const acknowledgedBeforeKill = [...attempts.values()].filter((a) => a.status === 200);
   expect(acknowledgedBeforeKill.length).toBeGreaterThan(0);
   const unanswered = [...attempts.values()].filter((a) => a.status !== 200);
   expect(unanswered.length).toBeGreaterThan(0);
 
-  await service.restart();
+  await started.restart();
   for (const attempt of unanswered) {
     const productId = 1 + (Number(attempt.key.slice(1).split('-')[0]) % 2);
-    const retry = await postSync(service.url, productId, attempt.key, attempt.delta);
+    const retry = await postSync(started.url, productId, attempt.key, attempt.delta);
     expect(retry.status).toBe(200);
     attempts.set(attempt.key, retry);
   }
-  await service.stop('SIGTERM');
-  await service.dropRedisKeys();
+  await started.stop('SIGTERM');
 
   const applied = [...attempts.values()];
   for (const productId of [1, 2]) {

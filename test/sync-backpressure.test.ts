@@ -24,7 +24,8 @@ it('a full shard answers 503 OVERLOADED and commits everything it accepted once 
   await locker.query('SELECT 1 FROM inventories WHERE product_id = 1 FOR UPDATE');
 
   const accepted = Array.from({ length: 10 }, (_, i) => sync(t.app, { product_id: 1, delta: -1, order_id: `held-${i}` }));
-  await sleep(100); // the first flush is now blocked on the row lock, holding its ops
+  // The first flush is now blocked on the row lock, holding its ops: wait until all ten are held.
+  for (let i = 0; i < 100 && t.services.engine.queueDepths()[0] !== 10; i += 1) await sleep(20);
   expect(t.services.engine.queueDepths()).toEqual([10]);
 
   const refused = await sync(t.app, { product_id: 1, delta: -1, order_id: 'one-too-many' });
@@ -48,7 +49,12 @@ it('drain answers every accepted operation, then refuses new ones', async () => 
     kind: 'delta', productId: 2, delta: -1, opType: 'deduct', orderId: null, idempotencyKey: null,
     expectedVersion: null, reason: null, operator: null, traceId: null,
   }));
+  const answered = new Set<number>();
+  inFlight.forEach((promise, index) => void promise.then(() => answered.add(index)));
   await t.services.engine.drain();
+  // Drain resolved only once every accepted op was answered (the answers' callbacks ran first).
+  await Promise.resolve();
+  expect(answered.size).toBe(10);
   const results = await Promise.all(inFlight);
   expect(results.every((r) => r.replayed === false)).toBe(true);
   const [row] = await sql(t.services, 'SELECT stock FROM inventories WHERE product_id = 2');

@@ -131,3 +131,28 @@ describe('trace ids', () => {
     expect(logs.map((l) => l.trace_id)).toEqual(['hdr-1', 'body-2']);
   });
 });
+
+describe('product limits and validation wording', () => {
+  it('refuses min_stock above max_stock on create and on update, naming both', async () => {
+    const created = await t.app.inject({ method: 'POST', url: '/api/v1/inventory', payload: { product_id: 30, stock: 5, min_stock: 20, max_stock: 10 } });
+    expect(created.statusCode).toBe(400);
+    expect(created.json().message).toBe('min_stock (20) must not exceed max_stock (10) when max_stock is set.');
+    await createProduct(t.app, { product_id: 31, stock: 5, max_stock: 10 });
+    const updated = await t.app.inject({ method: 'PUT', url: '/api/v1/inventory/31', payload: { version: 1, min_stock: 11 } });
+    expect(updated.statusCode).toBe(400);
+    expect((await snapshot(31)).row).toMatchObject({ version: 1 });
+  });
+
+  it('names the default stock when it is the one above max_stock', async () => {
+    const answer = await t.app.inject({ method: 'POST', url: '/api/v1/inventory', payload: { product_id: 32, max_stock: 10 } });
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json().message).toContain('the default stock (inventory.default_stock)');
+  });
+
+  it('says what a bad cursor or a nullable field should be', async () => {
+    const cursor = await t.app.inject({ method: 'GET', url: '/api/v1/inventory?cursor=abc' });
+    expect(cursor.json().message).toBe('querystring.cursor is not a cursor from a previous page.');
+    const reason = await sync(t.app, { product_id: 1, delta: 1, reason: 5 });
+    expect(reason.body.message).toBe('body.reason must be a string or null.');
+  });
+});

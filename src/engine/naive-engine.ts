@@ -11,7 +11,7 @@
 import type pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
 import { assert, assertNever } from '../assert.js';
-import { AppError, errors, isConnectionError, pgErrorCodes } from '../errors.js';
+import { AppError, databaseFailureOf, errors, isConnectionError, pgErrorCodes } from '../errors.js';
 import * as limits from '../limits.js';
 import type { Metrics } from '../metrics/metrics.js';
 import {
@@ -204,8 +204,8 @@ class NaiveEngine implements StockEngine {
   }
 
   private failureOf(error: unknown): AppError {
-    const code = (error as { code?: string }).code;
-    if (code === '57014' || code === '55P03') return errors.overloaded('PostgreSQL did not answer in time; nothing was applied');
+    const failure = databaseFailureOf(error);
+    if (failure !== null) return failure;
     this.options.log.error({ err: error }, 'naive sync failed');
     return errors.internal();
   }

@@ -1,6 +1,7 @@
 /**
  * The states an actor trusts, least recently used first. Bounded: past `capacity` the oldest entry
- * goes, and the next flush of that product loads it again (under its row lock).
+ * goes, and the next flush of that product loads it again (under its row lock). A flush takes its
+ * products' states when it starts, so an eviction during the flush does not touch it.
  */
 import { assert } from '../assert.js';
 import type { ProductState } from './stock-types.js';
@@ -10,10 +11,6 @@ export class ProductCache {
 
   constructor(private readonly capacity: number) {
     assert(Number.isInteger(capacity) && capacity > 0);
-  }
-
-  get size(): number {
-    return this.states.size;
   }
 
   get(productId: number): ProductState | undefined {

@@ -8,7 +8,7 @@
 import { randomInt } from 'node:crypto';
 import type pg from 'pg';
 import { assert } from '../assert.js';
-import { AppError, errors, isConnectionError, pgErrorCodes } from '../errors.js';
+import { AppError, databaseFailureOf, errors, isConnectionError, pgErrorCodes } from '../errors.js';
 import { applyPlan, selectStoredResults, selectVersion, type StoredResultRow } from '../store/postgres/flush-queries.js';
 import { sendTogether } from '../store/postgres/pipeline-writes.js';
 import { loadUntrusted } from './stock-actor-load.js';
@@ -20,8 +20,9 @@ import type { ActorContext, Pending } from './stock-actor-types.js';
 const noStoredResults: ReadonlyMap<string, StoredResult> = new Map();
 
 /**
- * Runs one flush. Never throws: every pending op is answered, requeued for the next flush, or
- * returned for an immediate retry (a duplicate key or a deadlock rolled the transaction back).
+ * Runs one flush. Every pending op is answered, requeued for the next flush, or returned for an
+ * immediate retry (a duplicate key or a deadlock rolled the transaction back). Only a failed
+ * assertion (a bug) escapes, and the actor loop then crashes the process rather than hang callers.
  */
 export async function flushOnce(ctx: ActorContext, batch: Pending[]): Promise<Pending[]> {
   const works = groupByProduct(ctx, batch);
@@ -180,9 +181,8 @@ function failAll(ctx: ActorContext, batch: Pending[], error: AppError): void {
 }
 
 function failureOf(ctx: ActorContext, error: unknown): AppError {
-  if (isConnectionError(error)) return errors.databaseUnavailable();
-  const code = (error as { code?: string }).code;
-  if (code === '57014' || code === '55P03') return errors.overloaded('PostgreSQL did not answer in time; nothing was applied');
+  const failure = databaseFailureOf(error);
+  if (failure !== null) return failure;
   ctx.log.error({ err: error, shard: ctx.shardIndex }, 'flush failed');
   return errors.internal();
 }

@@ -110,6 +110,9 @@ function judgeUpdate(state: ProductState, running: RunningState, op: UpdateOp): 
   }
   const maxStock = changes.maxStock ?? state.maxStock;
   if (maxStock > 0 && stock > maxStock) return errors.stockAboveMax(state.productId, stock, maxStock);
+  const minStock = changes.minStock ?? state.minStock;
+  const limitsChange = changes.minStock !== null || changes.maxStock !== null;
+  if (limitsChange && maxStock > 0 && minStock > maxStock) return errors.minAboveMax(minStock, maxStock);
   return null;
 }
 

@@ -9,12 +9,15 @@ import * as limits from '../limits.js';
 import { failure } from './envelope.js';
 import { describeValidation } from './validation.js';
 
+/** Refusals that come in floods exactly when the service is busiest: the metrics count them instead. */
+const quietCodes: ReadonlySet<string> = new Set(['OVERLOADED', 'SHUTTING_DOWN']);
+
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = toAppError(error);
     if (appError === null) {
       request.log.error({ err: error }, 'unexpected error');
-    } else if (appError.statusCode >= 500) {
+    } else if (appError.statusCode >= 500 && !quietCodes.has(appError.code)) {
       request.log.warn({ code: appError.code }, appError.message);
     }
     const answer = appError ?? errors.internal();

@@ -6,9 +6,11 @@
 import { errors } from '../errors.js';
 import * as limits from '../limits.js';
 
+export const cursorPattern = '^[1-9][0-9]{0,15}$';
+
 export const pageQueryFields = {
   limit: { type: 'integer', minimum: 1, maximum: limits.pageRowsMax, default: limits.pageRowsDefault },
-  cursor: { type: 'string', pattern: '^[1-9][0-9]{0,15}$', description: 'next_cursor of the previous page' },
+  cursor: { type: 'string', pattern: cursorPattern, description: 'next_cursor of the previous page' },
 } as const;
 
 export const nextCursorSchema = {

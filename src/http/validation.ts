@@ -5,6 +5,8 @@
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
+import { cursorPattern } from './pagination.js';
+import { noNulPattern, traceIdPattern } from './schemas.js';
 
 const ajvOptions = { allErrors: false, removeAdditional: false, useDefaults: true, strict: false } as const;
 const bodyAjv = new Ajv({ ...ajvOptions, coerceTypes: false });
@@ -30,7 +32,7 @@ export function describeValidation(context: string, finding: ErrorObject): strin
   switch (finding.keyword) {
     case 'required': return `${field}.${String(params.missingProperty)} is required`;
     case 'additionalProperties': return `${field}.${String(params.additionalProperty)} is not a known field`;
-    case 'type': return `${field} must be ${article(String(params.type))}`;
+    case 'type': return `${field} must be ${String(params.type).split(',').map(article).join(' or ')}`;
     case 'not': return `${field} must not be 0`;
     case 'minimum': return `${field} must be at least ${String(params.limit)}`;
     case 'maximum': return `${field} must be at most ${String(params.limit)}`;
@@ -39,13 +41,19 @@ export function describeValidation(context: string, finding: ErrorObject): strin
     case 'minItems': return `${field} must have at least ${String(params.limit)} item(s)`;
     case 'maxItems': return `${field} must have at most ${String(params.limit)} items`;
     case 'enum': return `${field} must be one of: ${(params.allowedValues as unknown[]).join(', ')}`;
-    case 'pattern': return field.endsWith('trace_id')
-      ? `${field} must be printable ASCII without spaces`
-      : `${field} must not contain NUL characters`;
+    case 'pattern': return `${field} ${patternProblems[String(params.pattern)] ?? 'has an invalid format'}`;
     default: return `${field} ${finding.message ?? 'is invalid'}`;
   }
 }
 
+/** What each pattern in the schemas means, in words a client can act on. */
+const patternProblems: Record<string, string> = {
+  [noNulPattern]: 'must not contain NUL characters',
+  [traceIdPattern]: 'must be printable ASCII without spaces',
+  [cursorPattern]: 'is not a cursor from a previous page',
+};
+
 function article(type: string): string {
+  if (type === 'null') return 'null';
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }

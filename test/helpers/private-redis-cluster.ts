@@ -28,15 +28,19 @@ export class PrivateRedisCluster {
       '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir, '--save', '', '--appendonly', 'no',
     ], { stdio: 'ignore' }));
     const cluster = new PrivateRedisCluster(ports, processes, dir);
-    for (const port of ports) await waitForPing(port);
-    await run('redis-cli', ['--cluster', 'create', ...cluster.nodes, '--cluster-replicas', '0', '--cluster-yes']);
-    for (let attempt = 0; attempt < 100; attempt += 1) {
-      const { stdout } = await run('redis-cli', ['-p', String(ports[0]), 'cluster', 'info']);
-      if (stdout.includes('cluster_state:ok')) return cluster;
-      await sleep(100);
+    try {
+      for (const port of ports) await waitForPing(port);
+      await run('redis-cli', ['--cluster', 'create', ...cluster.nodes, '--cluster-replicas', '0', '--cluster-yes']);
+      for (let attempt = 0; attempt < 100; attempt += 1) {
+        const { stdout } = await run('redis-cli', ['-p', String(ports[0]), 'cluster', 'info']);
+        if (stdout.includes('cluster_state:ok')) return cluster;
+        await sleep(100);
+      }
+      throw new Error('the private Redis cluster did not become ready');
+    } catch (error) {
+      await cluster.stop(); // no redis-server outlives a failed start
+      throw error;
     }
-    await cluster.stop();
-    throw new Error('the private Redis cluster did not become ready');
   }
 
   async stop(): Promise<void> {

@@ -12,8 +12,11 @@ export function withTestApp(config: Config): TestApp {
     started = await startTestApp(config);
   });
   afterAll(async () => {
-    await started?.close();
-    await dropDatabase(config);
+    try {
+      await started?.close();
+    } finally {
+      await dropDatabase(config);
+    }
   });
   const current = (): TestApp => {
     if (started === undefined) throw new Error('the test app is used before beforeAll started it');

@@ -44,7 +44,8 @@ export async function inventoryManageRoutes(app: FastifyInstance, services: Serv
     const result = await services.engine.submit(updateOpOf(productId, request.body, request.traceId));
     const row = await selectInventory(services.readPool, productId);
     if (row === null) throw errors.inventoryNotFound(productId);
-    return ok(row, `Inventory updated to version ${result.version}.`);
+    // Read after the commit: a change that landed just after this one may already show.
+    return ok(row, `Inventory updated (the update committed version ${result.version}).`);
   });
 }
 

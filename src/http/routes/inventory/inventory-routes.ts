@@ -11,13 +11,18 @@ export async function inventoryRoutes(app: FastifyInstance, services: Services):
     const body = request.body;
     const stock = body.stock ?? services.config.inventory.default_stock;
     const maxStock = body.max_stock ?? 0;
-    if (maxStock > 0 && stock > maxStock) throw errors.validation('body.stock', `(${stock}) must not exceed body.max_stock (${maxStock})`);
+    const minStock = body.min_stock ?? 0;
+    if (maxStock > 0 && stock > maxStock) {
+      const field = body.stock === undefined ? 'the default stock (inventory.default_stock)' : 'body.stock';
+      throw errors.validation(field, `(${stock}) must not exceed body.max_stock (${maxStock})`);
+    }
+    if (maxStock > 0 && minStock > maxStock) throw errors.minAboveMax(minStock, maxStock);
     const row = await insertInventory(services.readPool, {
       productId: body.product_id,
       productName: body.product_name ?? '',
       stock,
       status: body.status ?? 'active',
-      minStock: body.min_stock ?? 0,
+      minStock,
       maxStock,
       reason: body.reason ?? null,
       operator: body.operator ?? null,

@@ -59,11 +59,13 @@ function syncBatchSchema(maxDelta: number) {
 export async function syncBatchRoutes(app: FastifyInstance, services: Services): Promise<void> {
   app.post<{ Body: SyncBatchBody }>('/api/v1/sync-stock/batch', {
     schema: syncBatchSchema(services.config.inventory.max_delta),
-  }, async (request) => {
+  }, async (request, reply) => {
     // Every submit happens before the first await, so the items reach their mailboxes in order.
     const answers = request.body.items.map((item) => submitItem(services, deltaOpOf(item, request.traceId)));
     const results = await Promise.all(answers);
     const applied = results.filter((result) => result.success).length;
+    // Items refused for load can be retried: say when, as a single OVERLOADED answer would.
+    if (results.some((result) => result.code === 'OVERLOADED')) void reply.header('retry-after', '1');
     return {
       success: true,
       message: `${applied} of ${results.length} items applied.`,
