@@ -38,6 +38,7 @@ export interface FixDeps {
   config: Config;
   readPool: pg.Pool;
   engine: StockEngine;
+  /** Not used by fixes any more (use_db writes both keys itself, see diff-fix-redis.ts); wired by services.ts. */
   cacheWriter: StockCacheWriter;
   redis: RedisClient;
   keys: StockKeys;

@@ -38,7 +38,7 @@ export interface ScanContext {
   readonly settling: SettlingEntry[];
 }
 
-/** What a look at one product concluded: recorded as a diff, gone (in sync), or still open. */
+/** What a look concluded: a diff to record, in sync (its diff alert may close), or neither (unsettled, moved, gone). */
 type LookOutcome = 'diff' | 'in-sync' | 'open';
 
 interface LookedAt { row: FreshRowRecord | undefined; redisStock: number | null; redisVersion: number | null }
@@ -115,7 +115,8 @@ export async function settle(ctx: ScanContext, which: 'due' | 'all'): Promise<vo
     const productIds = due.slice(start, start + ctx.task.settings.chunkRows).map((entry) => entry.productId);
     const outcomes = await lookAgain(ctx, productIds, false, (index, { row, redisStock }) => {
       switch (judgeSettlingLook(ctx.task.settings, due[start + index]!.version, row, redisStock)) {
-        case 'gone': case 'in-sync': return 'in-sync';
+        case 'gone': return 'open'; // no longer active: the scan looks at active products' alerts only
+        case 'in-sync': return 'in-sync';
         case 'moved': ctx.result.movedRows += 1; return 'open';
         case 'diff': return 'diff';
       }
