@@ -36,7 +36,10 @@ export type ErrorCode =
   | 'RECONCILIATION_FAILED'
   | 'REDIS_UNAVAILABLE'
   | 'NOT_IN_NAIVE_MODE'
-  | 'INTERNAL_ERROR';
+  | 'INTERNAL_ERROR'
+  | 'FIX_OUTCOME_UNKNOWN'
+  | 'ALERT_NOT_FOUND'
+  | 'ALERT_NOT_PENDING';
 
 export class AppError extends Error {
   constructor(
@@ -145,6 +148,14 @@ export const errors = {
     new AppError(404, 'RUN_NOT_FOUND', `No reconciliation run with id ${runId} exists.`),
   redisUnavailable: () =>
     new AppError(503, 'REDIS_UNAVAILABLE', 'Redis cannot be reached; nothing was changed. Retry shortly.', 1),
+  fixOutcomeUnknown: (diffId: number) =>
+    new AppError(503, 'FIX_OUTCOME_UNKNOWN',
+      `Redis did not confirm the fix of difference ${diffId} in time, so it may or may not have applied. ` +
+      'The difference stays closed (fixing it again could apply it twice); the next run records whatever remains.'),
+  alertNotFound: (alertId: number) =>
+    new AppError(404, 'ALERT_NOT_FOUND', `No alert with id ${alertId} exists.`),
+  alertNotPending: (alertId: number, status: string) =>
+    new AppError(409, 'ALERT_NOT_PENDING', `Alert ${alertId} is already ${status}; only a pending alert can be acknowledged.`),
 } as const;
 
 /** PostgreSQL SQLSTATEs the engine reacts to. */

@@ -1,12 +1,16 @@
 /**
  * Proves a run raises low_stock and out_of_stock alerts from the same scan at the documented
  * boundaries (available 0; ≤ min_stock; ≤ low_stock_threshold when min_stock is 0), keeps one
- * pending alert per product and type across runs, raises a new one once the old is no longer
- * pending, counts them in metrics, and that GET /api/v1/alerts filters and pages them exactly.
+ * pending alert per product and type across runs, raises a new one once an operator acknowledged
+ * the old (POST /api/v1/alerts/:id/ack), counts them in metrics, and that GET /api/v1/alerts
+ * filters and pages them exactly; that a run closes (as `sent`) the alerts whose condition is gone
+ * (stock restocked, Redis back in agreement), a fix closes its diff's alert, a diff_alert is raised
+ * to `error` in place when the diff grows past alert_threshold, and the ack route refuses unknown,
+ * closed and malformed requests (and wants the bearer token when one is configured).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropDatabase, sql, startTestApp, testConfig, type TestApp } from './helpers/test-env.js';
-import { checkNow, dropRedisKeys, seedProducts } from './helpers/reconcile-fixtures.js';
+import { dropDatabase, sql, startTestApp, sync, testConfig, type TestApp } from './helpers/test-env.js';
+import { alertsOf, checkNow, dropRedisKeys, fix, seedProducts, setRedisStock } from './helpers/reconcile-fixtures.js';
 
 describe('alerts from a reconciliation scan', () => {
   const config = testConfig({ inventory: { low_stock_threshold: 100 }, logging: { level: 'error' } });
@@ -14,6 +18,17 @@ describe('alerts from a reconciliation scan', () => {
   const alerts = async (query: string) => {
     const response = await t.app.inject({ method: 'GET', url: `/api/v1/alerts${query}` });
     return { status: response.statusCode, body: response.json() };
+  };
+  const ack = async (alertId: number | string, body: Record<string, unknown>, headers: Record<string, string> = {}, app = t.app) => {
+    const response = await app.inject({ method: 'POST', url: `/api/v1/alerts/${alertId}/ack`, payload: body, headers });
+    return { status: response.statusCode, body: response.json() };
+  };
+  const pendingAlertId = async (productId: number, type: string) =>
+    (await sql<{ id: number }>(t.services, `SELECT id FROM inventory_alerts WHERE product_id = $1 AND alert_type = $2 AND status = 'pending'`,
+      [productId, type]))[0]!.id;
+  const raisedMetric = async () => {
+    const metric = await t.services.metrics.registry.getSingleMetric('inventory_alerts_raised_total')!.get();
+    return Object.fromEntries(metric.values.map((v) => [`${v.labels.type}:${v.labels.level}`, v.value]));
   };
 
   beforeAll(async () => {
@@ -44,15 +59,13 @@ describe('alerts from a reconciliation scan', () => {
     ]);
   });
 
-  it('keeps one pending alert per product and type, and raises again once it was handled', async () => {
+  it('keeps one pending alert per product and type, and raises again once an operator acknowledged it', async () => {
     expect((await checkNow(t.app)).alerts_raised).toBe(0);
-    await sql(t.services, `UPDATE inventory_alerts SET status = 'sent' WHERE product_id = 2`);
+    const acked = await ack(await pendingAlertId(2, 'low_stock'), { status: 'sent', operator: 'ops' });
+    expect(acked).toMatchObject({ status: 200, body: { data: { product_id: 2, alert_type: 'low_stock', status: 'sent' } } });
     expect((await checkNow(t.app)).alerts_raised).toBe(1);
-    const rows = await sql<{ status: string }>(t.services, `SELECT status FROM inventory_alerts WHERE product_id = 2 ORDER BY id`);
-    expect(rows.map((row) => row.status)).toEqual(['sent', 'pending']);
-    const metric = await t.services.metrics.registry.getSingleMetric('inventory_alerts_raised_total')!.get();
-    const counts = Object.fromEntries(metric.values.map((v) => [`${v.labels.type}:${v.labels.level}`, v.value]));
-    expect(counts).toEqual({ 'out_of_stock:error': 1, 'low_stock:warning': 4 });
+    expect((await alertsOf(t.services, 2)).map((alert) => alert.status)).toEqual(['sent', 'pending']);
+    expect(await raisedMetric()).toEqual({ 'out_of_stock:error': 1, 'low_stock:warning': 4 });
   });
 
   it('lists alerts by status, newest first, in pages without gaps or repeats', async () => {
@@ -85,5 +98,74 @@ describe('alerts from a reconciliation scan', () => {
     expect(await alerts('?status=open')).toMatchObject({ status: 400, body: { code: 'VALIDATION_ERROR' } });
     expect(await alerts('?limit=0')).toMatchObject({ status: 400, body: { code: 'VALIDATION_ERROR' } });
     expect(await alerts('?colour=red')).toMatchObject({ status: 400, body: { code: 'VALIDATION_ERROR' } });
+  });
+
+  it('refuses to acknowledge an unknown, closed or malformed alert, and acknowledges as ignored', async () => {
+    expect(await ack(999_999, { status: 'sent' })).toMatchObject({ status: 404, body: { code: 'ALERT_NOT_FOUND' } });
+    const closed = (await sql<{ id: number }>(t.services, `SELECT id FROM inventory_alerts WHERE status = 'sent' LIMIT 1`))[0]!.id;
+    expect(await ack(closed, { status: 'ignored' })).toMatchObject({ status: 409, body: { code: 'ALERT_NOT_PENDING' } });
+    const open = await pendingAlertId(3, 'low_stock');
+    expect(await ack(open, { status: 'pending' })).toMatchObject({ status: 400, body: { code: 'VALIDATION_ERROR' } });
+    expect(await ack(open, {})).toMatchObject({ status: 400, body: { code: 'VALIDATION_ERROR' } });
+    expect(await ack(open, { status: 'sent', colour: 'red' })).toMatchObject({ status: 400 });
+    expect(await ack('abc', { status: 'sent' })).toMatchObject({ status: 400 });
+    expect(await ack(open, { status: 'ignored' })).toMatchObject({ status: 200, body: { data: { id: open, status: 'ignored' } } });
+    expect((await alerts('?status=ignored')).body.data.items.map((a: { id: number }) => a.id)).toEqual([open]);
+  });
+
+  it('wants the bearer token for an acknowledgement when one is configured', async () => {
+    // Its own Redis prefix: closing it deletes its keys, which must not be this file's.
+    const guarded = await startTestApp({
+      ...config, server: { ...config.server, auth_token: 'secret-token' }, redis: { ...config.redis, key_prefix: `${config.redis.key_prefix}auth:` },
+    });
+    try {
+      const open = await pendingAlertId(6, 'low_stock');
+      expect(await ack(open, { status: 'sent' }, {}, guarded.app)).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED' } });
+      expect(await ack(open, { status: 'sent' }, { authorization: 'Bearer secret-token' }, guarded.app)).toMatchObject({ status: 200 });
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('closes stock alerts as sent once the scan finds their condition gone', async () => {
+    // Product 1: 0 → 50 (out_of_stock gone, low_stock now); product 2: 50 → 150 (low_stock gone).
+    expect((await sync(t.app, { product_id: 1, delta: 50 })).status).toBe(200);
+    expect((await sync(t.app, { product_id: 2, delta: 100 })).status).toBe(200);
+    const report = await checkNow(t.app);
+    // Product 1's low_stock, and products 3 and 6 again: still low, their acknowledged alerts closed.
+    expect(report.alerts_raised).toBe(3);
+    expect(await alertsOf(t.services, 1)).toEqual([
+      { product_id: 1, alert_type: 'out_of_stock', level: 'error', status: 'sent' },
+      { product_id: 1, alert_type: 'low_stock', level: 'warning', status: 'pending' },
+    ]);
+    expect((await alertsOf(t.services, 2)).map((alert) => alert.status)).toEqual(['sent', 'sent']);
+    expect((await alertsOf(t.services, 3)).map((alert) => alert.status)).toEqual(['ignored', 'pending']);
+    expect((await alertsOf(t.services, 6)).map((alert) => alert.status)).toEqual(['sent', 'pending']);
+    expect(await alertsOf(t.services, 5)).toEqual([]);
+  });
+
+  it('raises a diff alert to error in place when the diff grows, and closes it when the diff is gone or fixed', async () => {
+    const before = await raisedMetric();
+    for (const productId of [10, 11, 12]) await setRedisStock(t.services, productId, 530);
+    await checkNow(t.app);
+    const diffIdOf = async (productId: number) =>
+      (await sql<{ id: number }>(t.services, `SELECT id FROM inventory_diffs WHERE product_id = $1 AND status = 'pending'`, [productId]))[0]!.id;
+    expect(await fix(t.app, await diffIdOf(11), { fix_type: 'use_db' })).toMatchObject({ status: 200 });
+    expect(await fix(t.app, await diffIdOf(12), { fix_type: 'ignore' })).toMatchObject({ status: 200 });
+    await setRedisStock(t.services, 12, 500);
+    await setRedisStock(t.services, 10, 580);
+    await checkNow(t.app);
+    expect(await alertsOf(t.services, 10)).toEqual([{ product_id: 10, alert_type: 'diff_alert', level: 'error', status: 'pending' }]);
+    const [message] = await sql<{ message: string }>(t.services, `SELECT message FROM inventory_alerts WHERE product_id = 10`);
+    expect(message!.message).toContain('diff +80');
+    expect(await alertsOf(t.services, 11)).toEqual([{ product_id: 11, alert_type: 'diff_alert', level: 'warning', status: 'sent' }]);
+    expect(await alertsOf(t.services, 12)).toEqual([{ product_id: 12, alert_type: 'diff_alert', level: 'warning', status: 'ignored' }]);
+    const after = await raisedMetric();
+    expect(after['diff_alert:warning']! - (before['diff_alert:warning'] ?? 0)).toBe(3);
+    expect(after['diff_alert:error']! - (before['diff_alert:error'] ?? 0)).toBe(1);
+
+    await setRedisStock(t.services, 10, 500);
+    await checkNow(t.app);
+    expect((await alertsOf(t.services, 10)).map((alert) => alert.status)).toEqual(['sent']);
   });
 });

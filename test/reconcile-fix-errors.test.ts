@@ -59,6 +59,9 @@ describe('health checker: bad input', () => {
     expect(await fix(t.app, big.id, { fix_type: 'use_db' })).toMatchObject({ status: 409, body: { code: 'DIFF_NOT_PENDING' } });
     expect(await fix(t.app, big.id, { fix_type: 'ignore' })).toMatchObject({ status: 409, body: { code: 'DIFF_NOT_PENDING' } });
     expect(await redisStock(t.services, 2)).toBe(2500);
+    // An ignored diff is counted under its own label, never as a repair.
+    const closed = await t.services.metrics.registry.getSingleMetric('inventory_diffs_fixed_total')!.get();
+    expect(closed.values.map((v) => [v.labels.fix_type, v.value])).toEqual([['ignore', 1]]);
   });
 
   it('refuses use_redis for a missing key, and any fix of a fixed diff', async () => {
@@ -97,7 +100,11 @@ describe('health checker: bad input', () => {
   });
 
   it('refuses use_db and use_redis when compensation is disabled, but accepts ignore', async () => {
-    const disabled = await startTestApp({ ...config, inventory: { ...config.inventory, compensation: { ...config.inventory.compensation, enable: false } } });
+    // Same database, its own Redis prefix: closing an app deletes its prefix's keys, which must not be t's.
+    const disabled = await startTestApp({
+      ...config, redis: { ...config.redis, key_prefix: `${config.redis.key_prefix}disabled:` },
+      inventory: { ...config.inventory, compensation: { ...config.inventory.compensation, enable: false } },
+    });
     try {
       expect(await fix(disabled.app, diffOf(3).id, { fix_type: 'use_db' })).toMatchObject({ status: 409, body: { code: 'COMPENSATION_DISABLED' } });
       expect(await fix(disabled.app, diffOf(3).id, { fix_type: 'ignore' })).toMatchObject({ status: 200, body: { data: { status: 'ignored' } } });
@@ -117,7 +124,11 @@ describe('health checker: bad input', () => {
   });
 
   it('answers a trigger while a run goes with the running run, shows its progress, and a check joins it', async () => {
-    // Hold the run: while this transaction locks inventory_diffs, recording product 2's diff waits.
+    expect(await redisStock(t.services, 1)).toBe(500); // t's keys are all still there
+    // Hold the run: while this transaction locks inventory_diffs, recording product 2's diff (found
+    // again after it was ignored) waits. Its Redis version key matches the row, so the second look
+    // decides it at once, however recently the row was written: the run is held at the same point
+    // whatever the timing. Only that span (and the other span sharing its thread) waits.
     const blocker = await t.services.readPool.connect();
     let released = false;
     const release = async () => {

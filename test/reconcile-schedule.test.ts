@@ -1,17 +1,48 @@
 /**
  * Proves the scheduler starts runs on `health_check.interval` by itself, that GET /health reports
  * the workers, that shutting down during a run aborts it (recorded as aborted) instead of hanging
- * (a run is held by a lock on inventory_diffs while the service closes), and that a run whose
- * workers cannot reach Redis fails visibly: 503 on the check, `workers: down` on GET /health.
+ * (a run is held by a lock on inventory_diffs while the service closes), that a run whose workers
+ * cannot reach Redis fails visibly with a classified reason and no raw driver text: 503 on the
+ * check, `workers: down` on GET /health; and that a run whose row another instance closed as
+ * abandoned meanwhile does not overwrite that verdict when it ends.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServices } from '../src/services.js';
+import { createServices, type Services } from '../src/services.js';
 import { dropDatabase, sql, startTestApp, testConfig, type TestApp } from './helpers/test-env.js';
 import { dropRedisKeys, seedProducts, setRedisStock } from './helpers/reconcile-fixtures.js';
 
 describe('scheduled runs and shutdown', () => {
   const config = testConfig({ inventory: { health_check: { enable: true, interval: '1s' } }, logging: { level: 'error' } });
+  const unscheduled = { ...config, inventory: { ...config.inventory, health_check: { ...config.inventory.health_check, enable: false } } };
   let t: TestApp;
+
+  /** Stops t's scheduler and waits until no run is going, so the test's own run is the only one. */
+  const quiesce = async () => {
+    t.services.reconciler.stopSchedule();
+    for (let poll = 0; poll < 200; poll += 1) {
+      const running = await sql(t.services, `SELECT 1 FROM reconcile_runs WHERE status = 'running'`);
+      if (running.length === 0) return;
+      await sleep(25);
+    }
+    throw new Error('a scheduled run did not end');
+  };
+
+  /** Holds every run that records a diff: recording waits for this transaction's table lock. */
+  const holdDiffs = async (services: Services) => {
+    const blocker = await services.readPool.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE inventory_diffs IN EXCLUSIVE MODE');
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        await blocker.query('ROLLBACK').catch(() => {});
+        blocker.release();
+      },
+    };
+  };
 
   beforeAll(async () => {
     t = await startTestApp(config);
@@ -26,7 +57,7 @@ describe('scheduled runs and shutdown', () => {
   it('starts runs by itself every interval', async () => {
     let runs: { trigger: string; status: string }[] = [];
     for (let poll = 0; poll < 60 && runs.filter((run) => run.status === 'completed').length < 2; poll += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
       runs = await sql(t.services, 'SELECT trigger, status FROM reconcile_runs ORDER BY started_at');
     }
     expect(runs.filter((run) => run.status === 'completed').length).toBeGreaterThanOrEqual(2);
@@ -37,35 +68,58 @@ describe('scheduled runs and shutdown', () => {
   });
 
   it('aborts a running run on shutdown, records it as aborted, and closes promptly', async () => {
-    const other = await createServices({ ...config, inventory: { ...config.inventory, health_check: { ...config.inventory.health_check, enable: false } } });
+    await quiesce();
     await setRedisStock(t.services, 5, 999); // a diff to record, which the lock below holds up
-    const blocker = await t.services.readPool.connect();
+    const other = await createServices(unscheduled);
+    const held = await holdDiffs(t.services);
+    let otherClosed = false;
     try {
-      await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE inventory_diffs IN EXCLUSIVE MODE');
       const started = await other.reconciler.start('manual');
       expect(started.joined).toBe(false);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
       const closedAtMs = performance.now();
       await other.close();
+      otherClosed = true;
       expect(performance.now() - closedAtMs).toBeLessThan(5000);
-      await blocker.query('ROLLBACK');
+      await held.release();
       const [run] = await sql<{ status: string; error: string }>(t.services, 'SELECT status, error FROM reconcile_runs WHERE run_id = $1', [started.runId]);
-      expect(run!.status).toBe('aborted');
+      expect(run).toEqual({ status: 'aborted', error: 'aborted by shutdown' });
       await expect(other.reconciler.checkWorkers()).rejects.toThrow(/closed/);
     } finally {
-      blocker.release();
+      if (!otherClosed) await other.close();
+      await held.release();
     }
   });
 
-  it('fails a run whose workers cannot reach Redis, and says so on the check and on /health', async () => {
-    const unreachable = await startTestApp({ ...config, redis: { ...config.redis, port: 1 },
-      inventory: { ...config.inventory, health_check: { ...config.inventory.health_check, enable: false } } });
+  it('keeps the verdict of another instance that closed the run as abandoned while it went', async () => {
+    await quiesce();
+    await setRedisStock(t.services, 6, 999);
+    const held = await holdDiffs(t.services);
+    let runId: string;
+    try {
+      const started = await t.services.reconciler.start('manual');
+      expect(started.joined).toBe(false);
+      runId = started.runId;
+      // As closeAbandonedRuns does on an instance that took the lock after this one lost it.
+      await sql(t.services, `UPDATE reconcile_runs SET status = 'failed', error = 'closed elsewhere', finished_at = now() WHERE run_id = $1`, [runId]);
+    } finally {
+      await held.release();
+    }
+    const report = await t.services.reconciler.report(runId, 10_000);
+    expect(report).toMatchObject({ status: 'failed', error: 'closed elsewhere' });
+    expect(report!.diffs.map((diff) => diff.product_id)).toContain(6); // the run did go on to its end
+  });
+
+  it('fails a run whose workers cannot reach Redis, and says so on the check and on /health without driver text', async () => {
+    const unreachable = await startTestApp({ ...unscheduled, redis: { ...config.redis, port: 1 } });
     try {
       const check = await unreachable.app.inject({ method: 'GET', url: '/api/v1/health/check' });
       expect(check.statusCode).toBe(503);
-      expect(check.json()).toMatchObject({ success: false, code: 'RECONCILIATION_FAILED', data: { status: 'failed', scanned: 0 } });
-      expect(check.json().data.error).toMatch(/Redis/);
+      expect(check.json()).toMatchObject({ success: false, code: 'RECONCILIATION_FAILED', data: { status: 'failed', scanned: 0, error: 'redis unreachable' } });
+      expect(check.body).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|connect|worker/i);
+      const runId = check.json().data.run_id as string;
+      const run = await unreachable.app.inject({ method: 'GET', url: `/api/v1/health/runs/${runId}` });
+      expect(run.json().data).toMatchObject({ status: 'failed', error: 'redis unreachable' });
       const health = await unreachable.app.inject({ method: 'GET', url: '/health' });
       expect(health.json().data).toEqual({ status: 'degraded', checks: { postgres: 'ok', redis: 'down', workers: 'down' } });
       const runs = await unreachable.services.metrics.registry.getSingleMetric('inventory_reconcile_runs_total')!.get();

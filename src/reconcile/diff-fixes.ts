@@ -1,16 +1,21 @@
 /**
  * Fixing a recorded diff. The diff is taken first (pending → fixed/ignored in one conditional
- * UPDATE), so two fixes of one diff apply once; if the fix itself then fails, the diff is reopened.
+ * UPDATE, which also requires it to still hold the finding that was checked), so two fixes of one
+ * diff apply once; if the fix then certainly did not apply, the diff is reopened.
  *
- * - `use_db`, cache mode: Redis takes the current DB row's available, written by the version-guarded
- *   cache writer, so it can never replace a newer value. seckill mode: the front end keeps deducting
- *   in Redis, so Redis is moved by the recorded error (INCRBY −diff) instead of overwritten, which
- *   keeps the deductions made since.
+ * - `use_db` (see `diff-fix-redis.ts`), under the product's row lock: `cache` mode writes the row's
+ *   available and version to Redis; `seckill` mode moves Redis by the recorded error, refused
+ *   (DIFF_STALE) unless the row is still at the version the diff was seen at (in-flight orders may
+ *   have reached the DB since, and the error with them) and Redis still holds the value the diff
+ *   saw. When Redis does not confirm the command in time the diff stays closed (503
+ *   FIX_OUTCOME_UNKNOWN): reopening it could apply the correction twice; the next run records
+ *   whatever remains.
  * - `use_redis`: the DB moves to the Redis value through the product's actor, as a `fix` log row,
  *   guarded by the version the diff was seen at (`expectedVersion`): if anything committed since,
  *   the fix is refused (DIFF_STALE) rather than applied to a stock it was not computed from. In
  *   cache mode Redis must also still hold the recorded value.
  * - `ignore`: closes the diff, whatever its size.
+ * A diff fixed closes the product's pending diff_alert as `sent`; ignored, as `ignored`.
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -19,17 +24,21 @@ import type { Config } from '../config/config-types.js';
 import type { StockEngine } from '../engine/stock-engine.js';
 import { AppError, errors } from '../errors.js';
 import type { ReconcileMetrics } from '../metrics/reconcile-metrics.js';
-import { closeDiff, reopenDiff, selectDiff, type DiffRow, type FixType } from '../store/postgres/diff-queries.js';
-import { selectInventory } from '../store/postgres/inventory-queries.js';
-import type { RedisClient } from '../store/redis/redis-client.js';
+import { closeProductAlert } from '../store/postgres/alert-queries.js';
+import {
+  closeDiff, reopenDiff, selectDiff, withProductRowLock, type DiffRow, type FixType,
+} from '../store/postgres/diff-queries.js';
+import { isRedisReady, type RedisClient } from '../store/redis/redis-client.js';
 import type { StockCacheWriter } from '../store/redis/stock-cache.js';
 import type { StockKeys } from '../store/redis/stock-keys.js';
+import { moveRedisStock, RedisOutcomeUnknown, writeRowToRedis } from './diff-fix-redis.js';
 import { parseRedisStock } from './reconcile-compare.js';
 
 export interface FixDeps {
   config: Config;
   readPool: pg.Pool;
   engine: StockEngine;
+  /** Not used by fixes any more (use_db writes both keys itself, see diff-fix-redis.ts); wired by services.ts. */
   cacheWriter: StockCacheWriter;
   redis: RedisClient;
   keys: StockKeys;
@@ -50,19 +59,22 @@ export async function fixDiff(deps: FixDeps, request: FixRequest): Promise<DiffR
   if (diff === null) throw errors.diffNotFound(diffId);
   if (diff.status !== 'pending') throw errors.diffNotPending(diffId, diff.status);
   if (fixType !== 'ignore') refuseUnfixable(deps.config, diff, fixType);
-  const closed = await closeDiff(deps.readPool, diffId, fixType === 'ignore' ? 'ignored' : 'fixed', fixType, request.operator);
-  if (closed === null) throw errors.diffNotPending(diffId, 'no longer pending (another fix took it)');
+  // Refused before the diff is taken: a command that is never sent needs no reopening.
+  if (fixType === 'use_db' && !isRedisReady(deps.redis)) throw errors.redisUnavailable();
+  const closed = await closeDiff(deps.readPool, diff, fixType === 'ignore' ? 'ignored' : 'fixed', fixType, request.operator);
+  if (closed === null) throw await whyNotTaken(deps.readPool, diff);
   try {
     switch (fixType) {
       case 'ignore': break;
-      case 'use_db': await useDb(deps, diff); break;
-      case 'use_redis': await useRedis(deps, diff, request); break;
+      case 'use_db': await useDb(deps, closed); break;
+      case 'use_redis': await useRedis(deps, closed, request); break;
       default: assertNever(fixType);
     }
   } catch (error) {
-    await reopenDiff(deps.readPool, diffId, fixType);
-    throw error;
+    throw await afterFailedFix(deps, closed, fixType, error);
   }
+  await closeProductAlert(deps.readPool, closed.product_id, 'diff_alert', fixType === 'ignore' ? 'ignored' : 'sent')
+    .catch((error: unknown) => deps.log.warn({ err: error, diff_id: diffId }, 'could not close the diff alert of a fixed diff'));
   deps.metrics.diffsFixed.inc({ fix_type: fixType });
   deps.log.info({ diff_id: diffId, product_id: diff.product_id, fix_type: fixType, operator: request.operator }, 'diff fixed');
   return closed;
@@ -77,22 +89,48 @@ function refuseUnfixable(config: Config, diff: DiffRow, fixType: Exclude<FixType
   }
 }
 
+/** The diff was not taken: another fix took it, or a run refreshed it after it was read. */
+async function whyNotTaken(pool: pg.Pool, seen: DiffRow): Promise<AppError> {
+  const now = await selectDiff(pool, seen.id);
+  if (now === null || now.status !== 'pending') return errors.diffNotPending(seen.id, 'no longer pending (another fix took it)');
+  return errors.diffStale(seen.id, `a newer run found diff ${now.diff} (Redis ${now.redis_stock ?? 'missing'}) meanwhile; read it again`);
+}
+
+/** What to answer after a failed fix; reopens the diff unless the fix may have applied. */
+async function afterFailedFix(deps: FixDeps, diff: DiffRow, fixType: FixType, error: unknown): Promise<unknown> {
+  if (error instanceof RedisOutcomeUnknown) {
+    deps.log.warn({ err: error.cause, diff_id: diff.id, product_id: diff.product_id, fix_type: fixType },
+      'Redis did not confirm a fix: the diff stays closed, and the next run records whatever remains');
+    return errors.fixOutcomeUnknown(diff.id);
+  }
+  const status = await reopenDiff(deps.readPool, diff.id, fixType);
+  if (status === 'ignored') deps.log.info({ diff_id: diff.id, product_id: diff.product_id }, 'a failed fix left its diff superseded by a newer one');
+  return error;
+}
+
 async function useDb(deps: FixDeps, diff: DiffRow): Promise<void> {
-  try {
+  const { product_id: productId } = diff;
+  await withProductRowLock(deps.readPool, productId, async (row) => {
+    if (row === null) throw errors.diffStale(diff.id, `product ${productId} no longer exists`);
     switch (deps.config.redis.mode) {
-      case 'cache': {
-        const row = await selectInventory(deps.readPool, diff.product_id);
-        if (row === null) throw errors.diffStale(diff.id, `product ${diff.product_id} no longer exists`);
-        await deps.cacheWriter.writeAvailable(row.product_id, row.available, row.version);
+      case 'cache':
+        return writeRowToRedis(deps.redis, deps.keys, productId, row.available, row.version);
+      case 'seckill': {
+        if (row.version !== diff.db_version) {
+          throw errors.diffStale(diff.id, `product ${productId} is at version ${row.version}, not ${diff.db_version ?? 'unknown'} ` +
+            'as when the diff was recorded (orders in flight may have reached the database since)');
+        }
+        const moved = await moveRedisStock(deps.redis, deps.keys, productId, diff.redis_stock, -diff.diff);
+        if (!moved.applied) {
+          throw errors.diffStale(diff.id, `Redis holds ${moved.found ?? 'nothing'} for product ${productId}, ` +
+            `not ${diff.redis_stock ?? 'nothing'} as when the diff was recorded`);
+        }
         return;
       }
-      case 'seckill':
-        await deps.redis.incrby(deps.keys.stock(diff.product_id), -diff.diff);
-        return;
+      default:
+        return assertNever(deps.config.redis.mode);
     }
-  } catch (error) {
-    throw error instanceof AppError ? error : redisFailure(error);
-  }
+  });
 }
 
 async function useRedis(deps: FixDeps, diff: DiffRow, request: FixRequest): Promise<void> {

@@ -5,12 +5,18 @@
  * 1. Scan: the cursor row against the Redis value (MGET). Differing beyond the rule, or a missing
  *    key, makes it a candidate. The cursor's snapshot may be seconds old, so this proves nothing.
  * 2. Second look, at once: Redis first, then the row afresh. In `cache` mode Redis is written after
- *    each commit with the row version, so a Redis version equal to (or, impossibly, above) the row's
- *    means Redis holds what it was last told: still differing, it is a diff. So is a row nobody has
- *    written for `quietAfterMs`: any post-commit write for it has landed or failed by then (a Redis
- *    restart, every key missing, is decided here without waiting). Otherwise (a Redis version
- *    behind a fresh row, a missing key or version) a write may still be in flight: the candidate
- *    settles. In `seckill` mode the orders in flight are not in the DB yet: every candidate settles.
+ *    each commit with the row version, so a Redis version equal to the row's means Redis holds what
+ *    it was last told: still differing, it is a diff. A Redis version above the row's is a diff
+ *    too: no write in flight can lower it, and it happens (a database restored from a backup or
+ *    recreated under the same key prefix leaves Redis versions ahead of the rows, and the version
+ *    guard then refuses every post-commit write; a use_db fix writes both keys to repair that). So
+ *    is a row nobody has written for `quietAfterMs`: any post-commit write for it has landed or
+ *    failed by then (a Redis restart, every key missing, is decided here without waiting); the
+ *    flush stamps `updated_at` with the clock when it writes the row, not its transaction's start,
+ *    so a flush that waited for a lock does not look quiet the moment it commits. Otherwise (a Redis
+ *    version behind a fresh row, a missing key or version) a write may still be in flight: the
+ *    candidate settles. In `seckill` mode the orders in flight are not in the DB yet: every
+ *    candidate settles.
  * 3. Settling look, once the in-flight window has passed: still differing and the row still at the
  *    version of the second look (nothing committed in between) is a diff; a row that moved is in
  *    motion (its own commits rewrite Redis, or its orders are arriving) and is left to the next run.

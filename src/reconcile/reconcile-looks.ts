@@ -1,24 +1,27 @@
 /**
  * The second and settling looks at candidates, and the recording of what survives them (see
- * `reconcile-compare.ts` for why there are three looks). Runs inside a reconciliation worker.
+ * `reconcile-compare.ts` for why there are three looks), plus the alerts of each chunk. Runs inside
+ * a reconciliation worker.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { diffAlertOf, type NewAlert } from '../alerts/alert-rules.js';
 import * as limits from '../limits.js';
+import { applyChunkAlerts, closeDiffAlerts, type ChunkAlerts } from '../store/postgres/reconcile-alert-queries.js';
 import {
-  insertAlerts, insertDiffs, selectActiveRows, type DiffToRecord, type FreshRowRecord,
+  selectActiveRows, upsertDiffs, type DiffToRecord, type FreshRowRecord,
 } from '../store/postgres/reconcile-scan-queries.js';
 import type { RedisClient } from '../store/redis/redis-client.js';
 import type { StockKeys } from '../store/redis/stock-keys.js';
 import { diffOf, judgeSecondLook, judgeSettlingLook, parseRedisStock } from './reconcile-compare.js';
+import { failAs } from './reconcile-failure.js';
 import { alertKey, type PartitionResult, type PartitionTask, type RunNote } from './reconcile-types.js';
 import { readKeys } from './redis-stock-reader.js';
 
 export interface WorkerClients {
-  /** Holds the streaming cursor; nothing else can run on it meanwhile. */
+  /** Reads the span's chunks, one ahead of the chunk being checked. */
   scan: pg.Client;
-  /** Fresh reads of candidates and the inserts. */
+  /** Fresh reads of candidates and the writes. */
   write: pg.Client;
   redis: RedisClient;
   keys: StockKeys;
@@ -35,28 +38,58 @@ export interface ScanContext {
   readonly settling: SettlingEntry[];
 }
 
-export async function secondLook(ctx: ScanContext, productIds: number[]): Promise<void> {
-  if (ctx.settling.length + productIds.length > limits.reconcileSettleQueueMax) await settle(ctx, 'all');
+/** What a look concluded: a diff to record, in sync (its diff alert may close), or neither (unsettled, moved, gone). */
+type LookOutcome = 'diff' | 'in-sync' | 'open';
+
+interface LookedAt { row: FreshRowRecord | undefined; redisStock: number | null; redisVersion: number | null }
+
+/**
+ * The part both later looks share: Redis first, then the rows afresh (a commit between the reads
+ * makes the row newer than Redis, not older), a verdict per product, then the diffs recorded.
+ * Returns each product's outcome, in order.
+ */
+async function lookAgain(
+  ctx: ScanContext, productIds: number[], withVersion: boolean, judge: (index: number, look: LookedAt) => LookOutcome,
+): Promise<LookOutcome[]> {
   const { keys, redis, write } = ctx.clients;
-  // Redis before the row: a commit between the reads makes the row newer than Redis, not older.
-  const raw = await readKeys(redis, productIds.flatMap((id) => [keys.stock(id), keys.version(id)]));
-  const rows = await selectActiveRows(write, productIds);
-  const lookedAtMs = performance.now();
+  const stride = withVersion ? 2 : 1;
+  const keyList = withVersion ? productIds.flatMap((id) => [keys.stock(id), keys.version(id)]) : productIds.map((id) => keys.stock(id));
+  const raw = await failAs('redis unreachable', readKeys(redis, keyList));
+  const rows = await failAs('database error', selectActiveRows(write, productIds));
   const found: DiffToRecord[] = [];
-  for (const [index, productId] of productIds.entries()) {
-    const row = rows.get(productId);
-    const redisStock = parseRedisStock(raw[2 * index]);
-    const verdict = judgeSecondLook(ctx.task.settings, row, redisStock, parseRedisStock(raw[2 * index + 1]));
-    switch (verdict) {
-      case 'gone': case 'in-sync': break;
-      case 'diff': found.push(diffToRecord(ctx, row!, redisStock)); break;
-      case 'unsettled':
-        ctx.settling.push({ productId, version: row!.version, lookedAtMs });
-        ctx.result.settlingRows += 1;
-        break;
-    }
-  }
+  const outcomes = productIds.map((productId, index) => {
+    const look: LookedAt = {
+      row: rows.get(productId),
+      redisStock: parseRedisStock(raw[stride * index]),
+      redisVersion: withVersion ? parseRedisStock(raw[stride * index + 1]) : null,
+    };
+    const outcome = judge(index, look);
+    if (outcome === 'diff') found.push(diffToRecord(ctx, look.row!, look.redisStock));
+    return outcome;
+  });
   await recordDiffs(ctx, found);
+  return outcomes;
+}
+
+/**
+ * Returns the candidates whose diff alert must stay: recorded as a diff, or waiting to settle (the
+ * chunk's alert statement closes the diff alerts of the others).
+ */
+export async function secondLook(ctx: ScanContext, productIds: number[]): Promise<number[]> {
+  if (ctx.settling.length + productIds.length > limits.reconcileSettleQueueMax) await settle(ctx, 'all');
+  const lookedAtMs = performance.now();
+  const outcomes = await lookAgain(ctx, productIds, true, (index, { row, redisStock, redisVersion }) => {
+    const verdict = judgeSecondLook(ctx.task.settings, row, redisStock, redisVersion);
+    switch (verdict) {
+      case 'gone': case 'in-sync': return 'in-sync';
+      case 'diff': return 'diff';
+      case 'unsettled':
+        ctx.settling.push({ productId: productIds[index]!, version: row!.version, lookedAtMs });
+        ctx.result.settlingRows += 1;
+        return 'open';
+    }
+  });
+  return productIds.filter((_, index) => outcomes[index] !== 'in-sync');
 }
 
 /**
@@ -79,26 +112,18 @@ export async function settle(ctx: ScanContext, which: 'due' | 'all'): Promise<vo
   }
   const due = ctx.settling.splice(0, dueCount);
   for (let start = 0; start < due.length; start += ctx.task.settings.chunkRows) {
-    await settlingLook(ctx, due.slice(start, start + ctx.task.settings.chunkRows));
+    const productIds = due.slice(start, start + ctx.task.settings.chunkRows).map((entry) => entry.productId);
+    const outcomes = await lookAgain(ctx, productIds, false, (index, { row, redisStock }) => {
+      switch (judgeSettlingLook(ctx.task.settings, due[start + index]!.version, row, redisStock)) {
+        case 'gone': return 'open'; // no longer active: the scan looks at active products' alerts only
+        case 'in-sync': return 'in-sync';
+        case 'moved': ctx.result.movedRows += 1; return 'open';
+        case 'diff': return 'diff';
+      }
+    });
+    const inSync = productIds.filter((_, index) => outcomes[index] === 'in-sync');
+    if (inSync.length > 0) ctx.result.alertsCleared += await failAs('database error', closeDiffAlerts(ctx.clients.write, inSync));
   }
-}
-
-async function settlingLook(ctx: ScanContext, entries: SettlingEntry[]): Promise<void> {
-  const { keys, redis, write } = ctx.clients;
-  const productIds = entries.map((entry) => entry.productId);
-  const raw = await readKeys(redis, productIds.map((id) => keys.stock(id)));
-  const rows = await selectActiveRows(write, productIds);
-  const found: DiffToRecord[] = [];
-  for (const [index, entry] of entries.entries()) {
-    const row = rows.get(entry.productId);
-    const redisStock = parseRedisStock(raw[index]);
-    switch (judgeSettlingLook(ctx.task.settings, entry.version, row, redisStock)) {
-      case 'gone': case 'in-sync': break;
-      case 'moved': ctx.result.movedRows += 1; break;
-      case 'diff': found.push(diffToRecord(ctx, row!, redisStock)); break;
-    }
-  }
-  await recordDiffs(ctx, found);
 }
 
 function diffToRecord(ctx: ScanContext, row: FreshRowRecord, redis: number | null): DiffToRecord {
@@ -111,7 +136,7 @@ function diffToRecord(ctx: ScanContext, row: FreshRowRecord, redis: number | nul
 
 async function recordDiffs(ctx: ScanContext, diffs: DiffToRecord[]): Promise<void> {
   if (diffs.length === 0) return;
-  const recorded = await insertDiffs(ctx.clients.write, ctx.task.runId, diffs);
+  const recorded = await failAs('database error', upsertDiffs(ctx.clients.write, ctx.task.runId, diffs));
   const raised = new Set(recorded.filter((row) => row.alert_raised).map((row) => row.product_id));
   ctx.result.diffsRecorded += recorded.length;
   for (const diff of diffs) {
@@ -120,10 +145,13 @@ async function recordDiffs(ctx: ScanContext, diffs: DiffToRecord[]): Promise<voi
   }
 }
 
-export async function raiseStockAlerts(ctx: ScanContext, alerts: NewAlert[]): Promise<void> {
-  if (alerts.length === 0) return;
-  const raised = new Set((await insertAlerts(ctx.clients.write, alerts)).map((row) => `${row.product_id}:${row.alert_type}`));
-  for (const alert of alerts) {
+/** Raises the chunk's new stock alerts and closes the ones whose condition is gone. */
+export async function applyAlerts(ctx: ScanContext, chunk: ChunkAlerts): Promise<void> {
+  const changes = await failAs('database error', applyChunkAlerts(ctx.clients.write, chunk));
+  ctx.result.alertsCleared += changes.cleared;
+  if (changes.raised.length === 0) return;
+  const raised = new Set(changes.raised.map((row) => `${row.product_id}:${row.alert_type}`));
+  for (const alert of chunk.stockAlerts) {
     if (!raised.has(`${alert.productId}:${alert.type}`)) continue;
     countAlert(ctx, alert);
     note(ctx, { productId: alert.productId, kind: alert.type, level: alert.level, message: alert.message });

@@ -10,9 +10,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { assert } from '../assert.js';
 import * as limits from '../limits.js';
-import type { PartitionResult, PartitionTask, WorkerSetup } from './reconcile-types.js';
+import type { PartitionOutcome, PartitionTask, WorkerSetup } from './reconcile-types.js';
 
-export type ReconcilePool = Piscina<PartitionTask, PartitionResult>;
+export type ReconcilePool = Piscina<PartitionTask, PartitionOutcome>;
 
 interface WorkerEntry { filename: string; execArgv: string[] }
 
@@ -27,7 +27,7 @@ export function workerEntry(moduleUrl = import.meta.url): WorkerEntry {
 export function createReconcilePool(setup: WorkerSetup, threads: number): ReconcilePool {
   assert(Number.isInteger(threads) && threads >= 1 && threads <= limits.reconcileWorkersMaxLimit);
   const entry = workerEntry();
-  return new Piscina<PartitionTask, PartitionResult>({
+  return new Piscina<PartitionTask, PartitionOutcome>({
     filename: entry.filename,
     execArgv: entry.execArgv,
     workerData: setup,

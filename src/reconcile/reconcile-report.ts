@@ -1,15 +1,32 @@
 /**
- * The pieces of a run that are not its lifecycle: splitting the id space into spans, summing the
- * workers' results, recording them as metrics and WARN lines, and the report the API returns.
+ * The pieces of a run that are not its lifecycle: its settings, splitting the id space into spans,
+ * summing the workers' results, recording them as metrics and log lines, and the report the API
+ * returns.
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { assert } from '../assert.js';
+import type { Config } from '../config/config-types.js';
 import * as limits from '../limits.js';
 import type { ReconcileMetrics } from '../metrics/reconcile-metrics.js';
 import { selectRunDiffs, type DiffRow } from '../store/postgres/diff-queries.js';
 import type { RunRow, RunStatus } from '../store/postgres/reconcile-run-queries.js';
-import type { AlertLevel, AlertType, PartitionResult, RunNote } from './reconcile-types.js';
+import type { AlertLevel, AlertType, PartitionResult, RunNote, ScanSettings } from './reconcile-types.js';
+
+export function scanSettings(config: Config): ScanSettings {
+  const healthCheck = config.inventory.health_check;
+  const settleGraceMs = config.redis.command_timeout_ms + limits.reconcileSettleMarginMs;
+  return {
+    mode: config.redis.mode,
+    tolerance: healthCheck.tolerance,
+    inflightAllowance: healthCheck.inflight_allowance,
+    alertThreshold: healthCheck.alert_threshold,
+    lowStockThreshold: config.inventory.low_stock_threshold,
+    chunkRows: healthCheck.chunk_rows,
+    settleGraceMs,
+    quietAfterMs: settleGraceMs + limits.reconcileCommitLagMs,
+  };
+}
 
 export interface ProductSpan { fromProductId: number; toProductId: number }
 
@@ -34,13 +51,15 @@ export interface RunSummary {
   diffsFound: number;
   alertsRaised: Map<string, number>;
   alertsRaisedTotal: number;
+  alertsCleared: number;
   notes: RunNote[];
   notesDropped: number;
 }
 
 export function summarise(results: PartitionResult[]): RunSummary {
   const summary: RunSummary = {
-    scannedRows: 0, candidates: 0, settling: 0, moved: 0, diffsFound: 0, alertsRaised: new Map(), alertsRaisedTotal: 0, notes: [], notesDropped: 0,
+    scannedRows: 0, candidates: 0, settling: 0, moved: 0, diffsFound: 0, alertsRaised: new Map(), alertsRaisedTotal: 0, alertsCleared: 0,
+    notes: [], notesDropped: 0,
   };
   for (const result of results) {
     summary.scannedRows += result.scannedRows;
@@ -48,6 +67,7 @@ export function summarise(results: PartitionResult[]): RunSummary {
     summary.settling += result.settlingRows;
     summary.moved += result.movedRows;
     summary.diffsFound += result.diffsRecorded;
+    summary.alertsCleared += result.alertsCleared;
     for (const [key, count] of Object.entries(result.alertsRaised)) {
       summary.alertsRaised.set(key, (summary.alertsRaised.get(key) ?? 0) + count);
       summary.alertsRaisedTotal += count;
@@ -102,10 +122,21 @@ export async function buildReport(pool: pg.Pool, run: RunRow, liveScannedRows: n
   return {
     run_id: run.run_id, status: run.status, trigger: run.trigger, instance: run.instance,
     started_at: run.started_at, finished_at: run.finished_at,
-    scanned, candidates: run.candidates, diffs_found: run.diffs_found, alerts_raised: run.alerts_raised,
+    scanned, candidates: run.candidates, settling: run.settling, moved: run.moved, diffs_found: run.diffs_found, alerts_raised: run.alerts_raised,
     auto_fixed: run.auto_fixed, duration_ms: durationMs,
     rows_per_second: durationMs > 0 ? Math.round((scanned * 1000) / durationMs) : 0,
     error: run.error,
     diffs: await selectRunDiffs(pool, run.run_id, limits.reconcileReportDiffsMax),
   };
+}
+
+export function logRunEnd(log: Logger, runId: string, outcome: RunStatus, durationMs: number, summary: RunSummary, autoFixed: number): void {
+  const fields = {
+    run_id: runId, outcome, duration_ms: Math.round(durationMs), scanned_rows: summary.scannedRows,
+    rows_per_second: Math.round((summary.scannedRows * 1000) / Math.max(durationMs, 1)),
+    candidates: summary.candidates, settling: summary.settling, moved: summary.moved, diffs_found: summary.diffsFound,
+    alerts_raised: summary.alertsRaisedTotal, alerts_cleared: summary.alertsCleared, auto_fixed: autoFixed,
+  };
+  if (summary.diffsFound > 0) log.warn(fields, `reconciliation found ${summary.diffsFound} diffs`);
+  else log.info(fields, 'reconciliation run finished');
 }

@@ -22,10 +22,11 @@ import type { DiffRow } from '../store/postgres/diff-queries.js';
 import { fixDiff, type FixDeps, type FixRequest } from './diff-fixes.js';
 import { tryRunLock, type RunLock } from './reconcile-lock.js';
 import { createReconcilePool, type ReconcilePool } from './reconcile-pool.js';
+import { failAs, reasonOf, RunFailure, type FailureReason } from './reconcile-failure.js';
 import {
-  buildReport, logRunNotes, recordRunMetrics, splitSpan, summarise, type RunReport, type RunSummary,
+  buildReport, logRunEnd, logRunNotes, recordRunMetrics, scanSettings, splitSpan, summarise, type RunReport,
 } from './reconcile-report.js';
-import type { PartitionResult, ScanSettings } from './reconcile-types.js';
+import type { PartitionOutcome, PartitionResult } from './reconcile-types.js';
 
 export interface ReconcilerDeps {
   config: Config;
@@ -56,7 +57,7 @@ export class Reconciler {
   private starting: Promise<StartedRun> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  private lastFailure: string | null = null;
+  private lastFailure: FailureReason | null = null;
   /** A progress write still in flight: the next tick skips rather than piling up. */
   private progressWriting = false;
 
@@ -101,10 +102,17 @@ export class Reconciler {
 
   /** Starts a run every `intervalMs`; a tick while a run is going joins it (starts nothing). */
   startSchedule(intervalMs: number): void {
+    this.stopSchedule();
     this.timer = setInterval(() => {
       this.start('schedule').catch((error: unknown) => this.deps.log.error({ err: error }, 'scheduled reconciliation did not start'));
     }, intervalMs);
     this.timer.unref();
+  }
+
+  /** Starts no more scheduled runs (a run already going goes on). */
+  stopSchedule(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
   }
 
   /** For GET /health: rejects when the pool is closed or the latest run of this instance failed. */
@@ -116,7 +124,7 @@ export class Reconciler {
   /** Stops the schedule, aborts a running run (marked aborted) and ends the worker threads. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer !== null) clearInterval(this.timer);
+    this.stopSchedule();
     await this.starting?.catch(() => {});
     const run = this.active;
     if (run !== null) {
@@ -168,18 +176,19 @@ export class Reconciler {
     const { log, readPool } = this.deps;
     let summary = summarise([]);
     let outcome: Exclude<RunStatus, 'running'> = 'completed';
-    let failure: string | null = null;
+    let failure: FailureReason | null = null;
     let autoFixed = 0;
     const ticker = setInterval(() => void this.reportProgress(run), limits.reconcileProgressIntervalMs);
     try {
       summary = summarise(await this.scanAll(run));
       logRunNotes(log, run.runId, summary);
-      autoFixed = await this.autoFix(run.runId);
+      autoFixed = await failAs('database error', this.autoFix(run.runId));
     } catch (error) {
       outcome = run.abort.signal.aborted ? 'aborted' : 'failed';
-      failure = error instanceof Error ? error.message : String(error);
-      if (outcome === 'aborted') log.warn({ run_id: run.runId, reason: failure }, 'reconciliation run aborted');
-      else log.error({ err: error, run_id: run.runId }, 'reconciliation run failed');
+      // The run row and the API get the reason; the raw error (pg or ioredis text) only the log.
+      failure = outcome === 'aborted' ? abortReason(run.abort.signal.reason) : reasonOf(error);
+      if (outcome === 'aborted') log.warn({ err: error, run_id: run.runId, reason: failure }, 'reconciliation run aborted');
+      else log.error({ err: error, run_id: run.runId, reason: failure }, 'reconciliation run failed');
     } finally {
       clearInterval(ticker);
     }
@@ -187,17 +196,20 @@ export class Reconciler {
     const durationMs = performance.now() - run.startedAtMs;
     recordRunMetrics(this.deps.metrics, outcome, durationMs, summary);
     const totals = {
-      scannedRows: summary.scannedRows, candidates: summary.candidates, diffsFound: summary.diffsFound,
-      alertsRaised: summary.alertsRaisedTotal, autoFixed,
+      scannedRows: summary.scannedRows, candidates: summary.candidates, settling: summary.settling, moved: summary.moved,
+      diffsFound: summary.diffsFound, alertsRaised: summary.alertsRaisedTotal, autoFixed,
     };
-    await finishRun(readPool, run.runId, outcome, totals, failure)
+    const finished = await finishRun(readPool, run.runId, outcome, totals, failure)
       .catch((error: unknown) => log.error({ err: error, run_id: run.runId }, 'could not record the end of a reconciliation run'));
+    if (finished === null) {
+      log.warn({ run_id: run.runId, outcome }, 'the run was closed by another instance (this one had lost its lock); its row keeps that verdict');
+    }
     logRunEnd(log, run.runId, outcome, durationMs, summary, autoFixed);
   }
 
   private async scanAll(run: ActiveRun): Promise<PartitionResult[]> {
     const { config, readPool } = this.deps;
-    const span = await selectActiveIdSpan(readPool);
+    const span = await failAs('database error', selectActiveIdSpan(readPool));
     if (span === null) return [];
     const spans = splitSpan(span.min, span.max, config.inventory.health_check.workers * limits.reconcilePartitionsPerWorker);
     const settings = scanSettings(config);
@@ -205,8 +217,8 @@ export class Reconciler {
     // so the run's outcome says which of the two happened.
     const stopSpans = new AbortController();
     const signal = AbortSignal.any([run.abort.signal, stopSpans.signal]);
-    const tasks = spans.map((productSpan) => this.pool.run(
-      { runId: run.runId, ...productSpan, settings, progress: run.progress.buffer as SharedArrayBuffer }, { signal }));
+    const tasks = spans.map(async (productSpan) => resultOf(await this.pool.run(
+      { runId: run.runId, ...productSpan, settings, progress: run.progress.buffer as SharedArrayBuffer }, { signal })));
     try {
       return await Promise.all(tasks);
     } catch (error) {
@@ -257,28 +269,13 @@ async function settledWithin(promise: Promise<unknown>, ms: number): Promise<voi
   clearTimeout(timer);
 }
 
-function scanSettings(config: Config): ScanSettings {
-  const healthCheck = config.inventory.health_check;
-  const settleGraceMs = config.redis.command_timeout_ms + limits.reconcileSettleMarginMs;
-  return {
-    mode: config.redis.mode,
-    tolerance: healthCheck.tolerance,
-    inflightAllowance: healthCheck.inflight_allowance,
-    alertThreshold: healthCheck.alert_threshold,
-    lowStockThreshold: config.inventory.low_stock_threshold,
-    chunkRows: healthCheck.chunk_rows,
-    settleGraceMs,
-    quietAfterMs: settleGraceMs + limits.reconcileCommitLagMs,
-  };
+/** A span's answer as a result, or its failure thrown with the worker's reason and raw text. */
+function resultOf(outcome: PartitionOutcome): PartitionResult {
+  if (outcome.ok) return outcome.result;
+  throw new RunFailure(outcome.reason, new Error(outcome.detail));
 }
 
-function logRunEnd(log: Logger, runId: string, outcome: RunStatus, durationMs: number, summary: RunSummary, autoFixed: number): void {
-  const fields = {
-    run_id: runId, outcome, duration_ms: Math.round(durationMs), scanned_rows: summary.scannedRows,
-    rows_per_second: Math.round((summary.scannedRows * 1000) / Math.max(durationMs, 1)),
-    candidates: summary.candidates, settling: summary.settling, moved: summary.moved,
-    diffs_found: summary.diffsFound, alerts_raised: summary.alertsRaisedTotal, auto_fixed: autoFixed,
-  };
-  if (summary.diffsFound > 0) log.warn(fields, `reconciliation found ${summary.diffsFound} diffs`);
-  else log.info(fields, 'reconciliation run finished');
+/** `run.abort` is aborted by shutdown (SHUTTING_DOWN) or by the loss of the lock's connection. */
+function abortReason(reason: unknown): FailureReason {
+  return reasonOf(reason) === 'aborted by shutdown' ? 'aborted by shutdown' : 'run lock lost';
 }

@@ -3,6 +3,7 @@
  * structured-cloned), plus one SharedArrayBuffer through which workers publish progress.
  */
 import type { Config, RedisMode } from '../config/config-types.js';
+import type { FailureReason } from './reconcile-failure.js';
 
 /** Given to every worker thread once, at its start (piscina `workerData`). */
 export interface WorkerSetup {
@@ -58,8 +59,10 @@ export interface PartitionResult {
   /** Candidates dropped because a commit moved the product between the looks (in flight). */
   movedRows: number;
   diffsRecorded: number;
-  /** Newly raised alerts by `${type}:${level}`. */
+  /** Newly raised alerts (and diff alerts raised to a higher level) by `${type}:${level}`. */
   alertsRaised: Record<string, number>;
+  /** Pending alerts closed because their condition was gone. */
+  alertsCleared: number;
   /** At most `limits.reconcileWarnLinesMax` notes; the counts above are complete. */
   notes: RunNote[];
   /** Notes left out because `notes` was full. */
@@ -68,9 +71,18 @@ export interface PartitionResult {
 
 export function emptyPartitionResult(): PartitionResult {
   return {
-    scannedRows: 0, candidateRows: 0, settlingRows: 0, movedRows: 0, diffsRecorded: 0, alertsRaised: {}, notes: [], notesDropped: 0,
+    scannedRows: 0, candidateRows: 0, settlingRows: 0, movedRows: 0, diffsRecorded: 0, alertsRaised: {}, alertsCleared: 0,
+    notes: [], notesDropped: 0,
   };
 }
+
+/**
+ * What a task answers. A failure is data rather than a thrown error: an error crossing the thread
+ * boundary keeps only its message, and the run needs the reason apart from the raw text.
+ */
+export type PartitionOutcome =
+  | { ok: true; result: PartitionResult }
+  | { ok: false; reason: FailureReason; detail: string };
 
 export function alertKey(type: AlertType, level: AlertLevel): string {
   return `${type}:${level}`;

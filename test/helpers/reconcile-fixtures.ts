@@ -49,9 +49,13 @@ export async function redisStock(services: Services, productId: number): Promise
 export { dropRedisKeys } from './test-env.js';
 
 export interface Report {
-  run_id: string; status: string; scanned: number; candidates: number; diffs_found: number; alerts_raised: number;
+  run_id: string; status: string; scanned: number; candidates: number; settling: number; moved: number;
+  diffs_found: number; alerts_raised: number;
   auto_fixed: number; duration_ms: number; started_at: string; finished_at: string | null;
-  diffs: { id: number; product_id: number; db_stock: number; redis_stock: number | null; diff: number; status: string; fix_type: string | null }[];
+  diffs: {
+    id: number; product_id: number; db_stock: number; redis_stock: number | null; diff: number; db_version: number | null;
+    status: string; fix_type: string | null;
+  }[];
 }
 
 export async function checkNow(app: FastifyInstance): Promise<Report> {
@@ -63,4 +67,20 @@ export async function checkNow(app: FastifyInstance): Promise<Report> {
 export async function fix(app: FastifyInstance, diffId: number, body: Record<string, unknown>) {
   const response = await app.inject({ method: 'POST', url: `/api/v1/health/fix/${diffId}`, payload: body });
   return { status: response.statusCode, body: response.json() as { success: boolean; code?: string; message: string; data: Record<string, unknown> } };
+}
+
+/** The product's pending diffs (at most one, by the unique index). */
+export async function pendingDiffs(services: Services, productId: number): Promise<{ id: number; diff: number; db_version: number }[]> {
+  const result = await services.readPool.query<{ id: number; diff: number; db_version: number }>(
+    `SELECT id, diff, db_version FROM inventory_diffs WHERE product_id = $1 AND status = 'pending' ORDER BY id`, [productId]);
+  return result.rows;
+}
+
+export interface AlertState { product_id: number; alert_type: string; level: string; status: string }
+
+/** Every alert of the product, oldest first. */
+export async function alertsOf(services: Services, productId: number): Promise<AlertState[]> {
+  const result = await services.readPool.query<AlertState>(
+    'SELECT product_id, alert_type, level, status FROM inventory_alerts WHERE product_id = $1 ORDER BY id', [productId]);
+  return result.rows;
 }

@@ -1,4 +1,11 @@
-/** Reads of `inventory_alerts` (alerts are raised by the reconciliation worker). */
+/**
+ * Reads of `inventory_alerts` and the closing of single alerts (alerts are raised and closed in
+ * bulk by the reconciliation worker, `reconcile-alert-queries.ts`).
+ *
+ * Status: `pending` is open (the condition held at the last scan and nobody closed it); `sent` is
+ * delivered and closed (logged at WARN when raised, then cleared by a scan, its diff fixed, or
+ * acknowledged by an operator); `ignored` is dismissed by an operator (or its diff ignored).
+ */
 import type pg from 'pg';
 import type { AlertLevel, AlertType } from '../../reconcile/reconcile-types.js';
 
@@ -15,6 +22,8 @@ export interface AlertRow {
   updated_at: Date;
 }
 
+const alertColumns = 'id, product_id, alert_type, message, level, status, created_at, updated_at';
+
 export interface AlertFilter {
   status: AlertStatus | null;
   type: AlertType | null;
@@ -25,7 +34,7 @@ export interface AlertFilter {
 
 export async function listAlerts(pool: pg.Pool, filter: AlertFilter): Promise<AlertRow[]> {
   const result = await pool.query<AlertRow>({
-    text: `SELECT id, product_id, alert_type, message, level, status, created_at, updated_at
+    text: `SELECT ${alertColumns}
              FROM inventory_alerts
             WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR alert_type = $2)
               AND ($3::bigint IS NULL OR id < $3)
@@ -33,4 +42,28 @@ export async function listAlerts(pool: pg.Pool, filter: AlertFilter): Promise<Al
     values: [filter.status, filter.type, filter.beforeId, filter.limit],
   });
   return result.rows;
+}
+
+export async function selectAlert(pool: pg.Pool, alertId: number): Promise<AlertRow | null> {
+  const result = await pool.query<AlertRow>(`SELECT ${alertColumns} FROM inventory_alerts WHERE id = $1`, [alertId]);
+  return result.rows[0] ?? null;
+}
+
+/** Closes a pending alert; null when there is no such alert or it is not pending (any more). */
+export async function closeAlert(pool: pg.Pool, alertId: number, status: Exclude<AlertStatus, 'pending'>): Promise<AlertRow | null> {
+  const result = await pool.query<AlertRow>(`
+    UPDATE inventory_alerts SET status = $2, updated_at = now()
+     WHERE id = $1 AND status = 'pending'
+    RETURNING ${alertColumns}`, [alertId, status]);
+  return result.rows[0] ?? null;
+}
+
+/** Closes the product's pending alert of one type, if any (a diff fixed or ignored closes its diff_alert). */
+export async function closeProductAlert(
+  pool: pg.Pool, productId: number, type: AlertType, status: Exclude<AlertStatus, 'pending'>,
+): Promise<boolean> {
+  const result = await pool.query(`
+    UPDATE inventory_alerts SET status = $3, updated_at = now()
+     WHERE product_id = $1 AND alert_type = $2 AND status = 'pending'`, [productId, type, status]);
+  return (result.rowCount ?? 0) > 0;
 }

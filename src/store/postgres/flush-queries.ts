@@ -90,7 +90,7 @@ const applyPlanText = `
 WITH upd AS (
   UPDATE inventories
      SET stock = stock + $2::bigint, reserved = reserved + $3::bigint,
-         version = version + 1, updated_at = now(),
+         version = version + 1, updated_at = clock_timestamp(),
          product_name = COALESCE($19::text, product_name), status = COALESCE($20::text, status),
          min_stock = COALESCE($21::bigint, min_stock), max_stock = COALESCE($22::bigint, max_stock)
    WHERE product_id = $1::bigint AND version = $4::bigint

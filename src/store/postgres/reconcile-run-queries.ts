@@ -14,6 +14,9 @@ export interface RunRow {
   progress_at: Date | null;
   scanned_rows: number;
   candidates: number;
+  /** Candidates that needed the settling look, and those of them that had moved by then. */
+  settling: number;
+  moved: number;
   diffs_found: number;
   alerts_raised: number;
   auto_fixed: number;
@@ -21,7 +24,7 @@ export interface RunRow {
 }
 
 const runColumns = `run_id, status, trigger, instance, started_at, finished_at, progress_at, scanned_rows,
-  candidates, diffs_found, alerts_raised, auto_fixed, error`;
+  candidates, settling, moved, diffs_found, alerts_raised, auto_fixed, error`;
 
 /**
  * Called under the run lock: a row still 'running' belongs to an instance that stopped mid-run
@@ -51,22 +54,29 @@ export async function updateRunProgress(client: pg.Pool | pg.ClientBase, runId: 
 export interface RunTotals {
   scannedRows: number;
   candidates: number;
+  settling: number;
+  moved: number;
   diffsFound: number;
   alertsRaised: number;
   autoFixed: number;
 }
 
+/**
+ * Records the end of a run that is still `running`; null when it is not any more: another instance
+ * closed it as abandoned after this one lost its lock, and that verdict stands.
+ */
 export async function finishRun(
   client: pg.Pool | pg.ClientBase, runId: string, status: Exclude<RunStatus, 'running'>, totals: RunTotals, error: string | null,
-): Promise<RunRow> {
+): Promise<RunRow | null> {
   const result = await client.query<RunRow>(`
     UPDATE reconcile_runs
        SET status = $2, finished_at = now(), progress_at = now(), scanned_rows = $3, candidates = $4,
-           diffs_found = $5, alerts_raised = $6, auto_fixed = $7, error = $8
-     WHERE run_id = $1
+           settling = $5, moved = $6, diffs_found = $7, alerts_raised = $8, auto_fixed = $9, error = $10
+     WHERE run_id = $1 AND status = 'running'
     RETURNING ${runColumns}`,
-  [runId, status, totals.scannedRows, totals.candidates, totals.diffsFound, totals.alertsRaised, totals.autoFixed, error]);
-  return result.rows[0]!;
+  [runId, status, totals.scannedRows, totals.candidates, totals.settling, totals.moved, totals.diffsFound,
+    totals.alertsRaised, totals.autoFixed, error]);
+  return result.rows[0] ?? null;
 }
 
 export async function selectRun(pool: pg.Pool, runId: string): Promise<RunRow | null> {

@@ -1,26 +1,45 @@
 /**
- * The statements a reconciliation worker runs: the streaming scan of one product-id span, the
- * fresh reads of candidates, and the inserts of diffs and alerts (one statement per chunk each).
- * Every statement filters or writes by product_id, so under Citus each routes by it.
+ * The statements a reconciliation worker runs on products: the keyset chunks of one product-id
+ * span, the fresh reads of candidates, and the recording of diffs with their `diff_alert` (one
+ * statement per chunk each). Every statement filters or writes by product_id, so under Citus each
+ * routes by it. The alert statements of a scan are in `reconcile-alert-queries.ts`.
  */
 import type pg from 'pg';
 import type { NewAlert } from '../../alerts/alert-rules.js';
 
 /**
- * Active products of one span, in product order (the (status, product_id) index serves it as a
- * range scan). Columns: product_id, available, and the low-stock threshold when the row is at or
- * below it (null otherwise): a row costs three numbers (the version is read on the second look).
+ * One chunk of a span: the active products after `afterProductId` and below `toProductId`, in
+ * product order, at most `limit` (the (status, product_id) index serves it as a range scan).
+ * Columns: product_id, available, and the low-stock threshold when the row is at or below it (null
+ * otherwise): a row costs three numbers (the version is read on the second look).
+ *
+ * A chunk is a statement of its own rather than a fetch from an open portal: a portal stays one
+ * statement until it is closed, so `statement_timeout` would cover the whole span (a long span, say
+ * every key missing after a Redis restart, would fail the run), and its snapshot would hold back
+ * vacuum for as long. Each chunk here is bounded by the timeout on its own.
  */
-export const scanPartitionText = `
+const scanChunkQuery = {
+  name: 'reconcile_scan_chunk',
+  text: `
 SELECT i.product_id, i.available,
        CASE WHEN i.available <= t.low THEN t.low END AS low_threshold
   FROM inventories i
  CROSS JOIN LATERAL (SELECT CASE WHEN i.min_stock > 0 THEN i.min_stock ELSE $3::bigint END AS low) t
- WHERE i.status = 'active' AND i.product_id >= $1::bigint AND i.product_id < $2::bigint
- ORDER BY i.product_id`;
+ WHERE i.status = 'active' AND i.product_id > $1::bigint AND i.product_id < $2::bigint
+ ORDER BY i.product_id
+ LIMIT $4::int`,
+  rowMode: 'array',
+} as const;
 
 /** product_id, available, low_threshold */
 export type ScanRow = [number, number, number | null];
+
+export async function selectScanChunk(
+  client: pg.ClientBase, afterProductId: number, toProductId: number, lowStockThreshold: number, limit: number,
+): Promise<ScanRow[]> {
+  const result = await client.query<ScanRow>({ ...scanChunkQuery, values: [afterProductId, toProductId, lowStockThreshold, limit] });
+  return result.rows;
+}
 
 export interface FreshRowRecord { product_id: number; available: number; version: number; quiet_ms: number }
 
@@ -49,23 +68,33 @@ export interface DiffToRecord {
 export interface RecordedDiff { product_id: number; alert_raised: boolean }
 
 /**
- * Records diffs with their `diff_alert` in one statement. An alert already pending for the product
- * stays as it is ("one pending alert per product and type"); `alert_raised` says which were new.
+ * Records diffs with their `diff_alert` in one statement. A product has at most one pending diff
+ * (unique index): finding it again refreshes that row (values, db_version, run_id) rather than
+ * adding a second one that could be fixed twice. Likewise one pending alert per product and type:
+ * an existing one is left as it is, except that its level is raised (warning → error, with the
+ * new message) when the diff has grown past alert_threshold. `alert_raised` says which alerts are
+ * new or raised.
  */
-export async function insertDiffs(client: pg.ClientBase, runId: string, diffs: DiffToRecord[]): Promise<RecordedDiff[]> {
+export async function upsertDiffs(client: pg.ClientBase, runId: string, diffs: DiffToRecord[]): Promise<RecordedDiff[]> {
   const result = await client.query<RecordedDiff>({
-    name: 'reconcile_insert_diffs',
+    name: 'reconcile_upsert_diffs',
     text: `
       WITH d AS (
         INSERT INTO inventory_diffs (product_id, run_id, db_stock, redis_stock, diff, db_version)
         SELECT product_id, $1, db_stock, redis_stock, diff, db_version
           FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
                AS x(product_id, db_stock, redis_stock, diff, db_version)
+        ON CONFLICT (product_id) WHERE status = 'pending' DO UPDATE
+           SET run_id = EXCLUDED.run_id, db_stock = EXCLUDED.db_stock, redis_stock = EXCLUDED.redis_stock,
+               diff = EXCLUDED.diff, db_version = EXCLUDED.db_version
         RETURNING product_id
       ), a AS (
-        INSERT INTO inventory_alerts (product_id, alert_type, message, level)
+        INSERT INTO inventory_alerts AS old (product_id, alert_type, message, level)
         SELECT product_id, 'diff_alert', message, level FROM unnest($2::bigint[], $7::text[], $8::text[]) AS y(product_id, message, level)
-        ON CONFLICT (product_id, alert_type) WHERE status = 'pending' DO NOTHING
+        ON CONFLICT (product_id, alert_type) WHERE status = 'pending' DO UPDATE
+           SET level = EXCLUDED.level, message = EXCLUDED.message, updated_at = now()
+         WHERE array_position(ARRAY['info', 'warning', 'error'], EXCLUDED.level)
+             > array_position(ARRAY['info', 'warning', 'error'], old.level)
         RETURNING product_id
       )
       SELECT d.product_id, a.product_id IS NOT NULL AS alert_raised FROM d LEFT JOIN a USING (product_id)`,
@@ -73,20 +102,6 @@ export async function insertDiffs(client: pg.ClientBase, runId: string, diffs: D
       runId, diffs.map((d) => d.productId), diffs.map((d) => d.dbAvailable), diffs.map((d) => d.redis),
       diffs.map((d) => d.diff), diffs.map((d) => d.dbVersion), diffs.map((d) => d.alert.message), diffs.map((d) => d.alert.level),
     ],
-  });
-  return result.rows;
-}
-
-/** Raises stock alerts; returns the ones that were new (no pending alert of that type existed). */
-export async function insertAlerts(client: pg.ClientBase, alerts: NewAlert[]): Promise<{ product_id: number; alert_type: string }[]> {
-  const result = await client.query<{ product_id: number; alert_type: string }>({
-    name: 'reconcile_insert_alerts',
-    text: `
-      INSERT INTO inventory_alerts (product_id, alert_type, message, level)
-      SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])
-      ON CONFLICT (product_id, alert_type) WHERE status = 'pending' DO NOTHING
-      RETURNING product_id, alert_type`,
-    values: [alerts.map((a) => a.productId), alerts.map((a) => a.type), alerts.map((a) => a.message), alerts.map((a) => a.level)],
   });
   return result.rows;
 }

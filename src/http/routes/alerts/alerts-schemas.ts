@@ -1,6 +1,8 @@
-/** Schemas of GET /api/v1/alerts. */
+/** Schemas of the alert routes: the list, and an operator's acknowledgement of one alert. */
+import * as limits from '../../../limits.js';
 import { envelopeSchema } from '../../envelope.js';
 import { nextCursorSchema, pageQueryFields } from '../../pagination.js';
+import { idSchema, optionalText, traceIdSchema } from '../../schemas.js';
 
 export const alertSchema = {
   type: 'object',
@@ -33,4 +35,26 @@ export interface AlertsQuery {
   type?: 'low_stock' | 'out_of_stock' | 'diff_alert';
   limit: number;
   cursor?: string;
+}
+
+export const ackRouteSchema = {
+  params: {
+    type: 'object', additionalProperties: false, required: ['alertId'],
+    properties: { alertId: idSchema },
+  },
+  body: {
+    type: 'object', additionalProperties: false, required: ['status'],
+    properties: {
+      status: { enum: ['sent', 'ignored'] },
+      operator: optionalText(limits.operatorLengthMax),
+      trace_id: traceIdSchema,
+    },
+  },
+  response: { 200: envelopeSchema(alertSchema) },
+} as const;
+
+export interface AckBody {
+  status: 'sent' | 'ignored';
+  operator?: string | null;
+  trace_id?: string;
 }

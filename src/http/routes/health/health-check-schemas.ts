@@ -22,7 +22,8 @@ export const reportSchema = {
   properties: {
     run_id: { type: 'string' }, status: { type: 'string' }, trigger: { type: 'string' }, instance: { type: 'string' },
     started_at: timestamp, finished_at: nullableTimestamp,
-    scanned: { type: 'integer' }, candidates: { type: 'integer' }, diffs_found: { type: 'integer' },
+    scanned: { type: 'integer' }, candidates: { type: 'integer' }, settling: { type: 'integer' }, moved: { type: 'integer' },
+    diffs_found: { type: 'integer' },
     alerts_raised: { type: 'integer' }, auto_fixed: { type: 'integer' },
     duration_ms: { type: 'integer' }, rows_per_second: { type: 'integer' }, error: { type: ['string', 'null'] },
     diffs: { type: 'array', items: diffSchema },
