@@ -106,8 +106,8 @@ export const reconcileSettleQueueMax = 20_000;
  */
 export const reconcileSettleMarginMs = 100;
 /**
- * A row's `updated_at` is its writing transaction's start, which precedes the commit by the
- * transaction's length (short, unless it waited for a row lock). A row untouched for the settle
+ * A flush sets `updated_at` with clock_timestamp(), after any wait for the row lock, so it
+ * precedes the commit by the statement's own work only. A row untouched for the settle
  * grace plus this long has no post-commit write in flight, so its candidate is decided at once.
  */
 export const reconcileCommitLagMs = 1000;

@@ -95,7 +95,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
   const reconcileMetrics = createReconcileMetrics(metrics.registry, () => countPendingDiffs(readPool));
   const reconciler = new Reconciler({
     config, readPool, log, metrics: reconcileMetrics,
-    fix: { config, readPool, engine, cacheWriter, redis, keys, metrics: reconcileMetrics, log },
+    fix: { config, readPool, engine, redis, keys, metrics: reconcileMetrics, log },
   });
   const healthCheck = config.inventory.health_check;
   if (healthCheck.enable) reconciler.startSchedule(durationMs(healthCheck.interval, 'inventory.health_check.interval'));

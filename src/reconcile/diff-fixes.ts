@@ -29,7 +29,6 @@ import {
   closeDiff, reopenDiff, selectDiff, withProductRowLock, type DiffRow, type FixType,
 } from '../store/postgres/diff-queries.js';
 import { isRedisReady, type RedisClient } from '../store/redis/redis-client.js';
-import type { StockCacheWriter } from '../store/redis/stock-cache.js';
 import type { StockKeys } from '../store/redis/stock-keys.js';
 import { moveRedisStock, RedisOutcomeUnknown, writeRowToRedis } from './diff-fix-redis.js';
 import { parseRedisStock } from './reconcile-compare.js';
@@ -38,8 +37,6 @@ export interface FixDeps {
   config: Config;
   readPool: pg.Pool;
   engine: StockEngine;
-  /** Not used by fixes any more (use_db writes both keys itself, see diff-fix-redis.ts); wired by services.ts. */
-  cacheWriter: StockCacheWriter;
   redis: RedisClient;
   keys: StockKeys;
   metrics: ReconcileMetrics;

@@ -96,7 +96,8 @@ export function recordRunMetrics(metrics: ReconcileMetrics, outcome: RunStatus, 
 /** One WARN line per diff and new alert, up to `reconcileWarnLinesMax`, then one line with the rest. */
 export function logRunNotes(log: Logger, runId: string, summary: RunSummary): void {
   for (const note of summary.notes) {
-    log.warn({ run_id: runId, product_id: note.productId, kind: note.kind, level: note.level }, note.message);
+    // `alert_level`, not `level`: pino's own numeric level would be shadowed in the JSON line.
+    log.warn({ run_id: runId, product_id: note.productId, kind: note.kind, alert_level: note.level }, note.message);
   }
   const unlogged = summary.notesDropped;
   if (unlogged > 0) {

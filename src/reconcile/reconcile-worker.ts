@@ -1,19 +1,20 @@
 /**
- * The piscina worker of a reconciliation: scans one span of product ids. It reads the span in
- * keyset chunks of `chunk_rows` (each a statement of its own; the next chunk is fetched while Redis
- * answers for this one), reads each chunk's Redis values with MGET, raises and closes alerts, and
+ * The piscina worker of a reconciliation: scans one span of product ids. It streams the span with
+ * pg-cursor in chunks of `chunk_rows` (the next chunk is fetched while Redis answers for this
+ * one), reads each chunk's Redis values with MGET, raises and closes alerts, and
  * gives candidates their second and settling looks. It holds at most two chunks and the bounded
  * settle queue, so its memory does not grow with the table. Each thread keeps its own connections
  * for as long as piscina keeps the thread. A failure is answered as data, with its reason.
  */
 import { workerData } from 'node:worker_threads';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import { stockAlertOf, type NewAlert } from '../alerts/alert-rules.js';
 import { assert } from '../assert.js';
 import * as limits from '../limits.js';
 import { connectionOptions, databaseName } from '../store/postgres/pool.js';
 import { installPgTypeParsers } from '../store/postgres/pg-types.js';
-import { selectScanChunk, type ScanRow } from '../store/postgres/reconcile-scan-queries.js';
+import { scanSpanText, type ScanRow } from '../store/postgres/reconcile-scan-queries.js';
 import { connectRedis, createRedisClient } from '../store/redis/redis-client.js';
 import { stockKeys } from '../store/redis/stock-keys.js';
 import { differs, parseRedisStock } from './reconcile-compare.js';
@@ -44,18 +45,19 @@ async function scanPartition(workerClients: WorkerClients, task: PartitionTask):
   const ctx: ScanContext = { task, clients: workerClients, result: emptyPartitionResult(), settling: [] };
   const progress = new BigInt64Array(task.progress);
   const { chunkRows, lowStockThreshold } = task.settings;
-  const readChunk = (afterProductId: number) => failAs('database error',
-    selectScanChunk(workerClients.scan, afterProductId, task.toProductId, lowStockThreshold, chunkRows));
+  const cursor = workerClients.scan.query(new Cursor<ScanRow>(scanSpanText,
+    [task.fromProductId, task.toProductId, lowStockThreshold], { rowMode: 'array' }));
+  const readChunk = () => failAs('database error', cursor.read(chunkRows));
   let afterProductId = task.fromProductId - 1;
-  let next: Promise<ScanRow[]> | null = readChunk(afterProductId);
+  let next: Promise<ScanRow[]> | null = readChunk();
   try {
-    // Bounded: each chunk moves past its last id inside the finite span, and a short chunk is the last.
+    // Bounded: the span is finite, and a chunk shorter than chunk_rows is its last.
     while (next !== null) {
       const rows: ScanRow[] = await next;
       const full = rows.length === chunkRows;
       // The chunks' ranges tile the span, so alerts are closed over all of it.
       const throughProductId = full ? rows[rows.length - 1]![0] : task.toProductId - 1;
-      next = full ? readChunk(throughProductId) : null;
+      next = full ? readChunk() : null;
       await checkChunk(ctx, rows, afterProductId, throughProductId);
       afterProductId = throughProductId;
       ctx.result.scannedRows += rows.length;
@@ -63,6 +65,7 @@ async function scanPartition(workerClients: WorkerClients, task: PartitionTask):
     }
   } finally {
     await next?.catch(() => []);
+    await cursor.close().catch(() => {});
   }
   await settle(ctx, 'all');
   assert(ctx.settling.length === 0, 'a candidate was left without its settling look');
@@ -99,6 +102,8 @@ async function connectClients(): Promise<WorkerClients> {
     statement_timeout: postgres.statement_timeout_ms,
     application_name: 'inventory-reconcile',
   };
+  // The scan's cursor is one statement for a whole span: no statement timeout on that connection
+  // (set explicitly after connecting, whatever the server's or role's default).
   const scan = new pg.Client(options);
   const write = new pg.Client(options);
   const redis = createRedisClient({ ...setup.redis, command_timeout_ms: limits.reconcileRedisTimeoutMs }, 'inventory-reconcile');
@@ -108,6 +113,7 @@ async function connectClients(): Promise<WorkerClients> {
   write.on('error', () => {});
   try {
     await failAs('database error', Promise.all([scan.connect(), write.connect()]));
+    await failAs('database error', scan.query('SET statement_timeout = 0'));
     if (!(await connectRedis(redis, setup.redis.command_timeout_ms * 4))) {
       throw new RunFailure('redis unreachable', new Error('the worker could not connect to Redis'));
     }

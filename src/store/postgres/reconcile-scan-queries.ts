@@ -1,6 +1,6 @@
 /**
- * The statements a reconciliation worker runs on products: the keyset chunks of one product-id
- * span, the fresh reads of candidates, and the recording of diffs with their `diff_alert` (one
+ * The statements a reconciliation worker runs on products: the stream of one product-id span,
+ * the fresh reads of candidates, and the recording of diffs with their `diff_alert` (one
  * statement per chunk each). Every statement filters or writes by product_id, so under Citus each
  * routes by it. The alert statements of a scan are in `reconcile-alert-queries.ts`.
  */
@@ -8,38 +8,25 @@ import type pg from 'pg';
 import type { NewAlert } from '../../alerts/alert-rules.js';
 
 /**
- * One chunk of a span: the active products after `afterProductId` and below `toProductId`, in
- * product order, at most `limit` (the (status, product_id) index serves it as a range scan).
- * Columns: product_id, available, and the low-stock threshold when the row is at or below it (null
- * otherwise): a row costs three numbers (the version is read on the second look).
+ * One span, streamed with pg-cursor: the active products from `fromProductId` up to (not
+ * including) `toProductId`, in product order (the (status, product_id) index serves it as a range
+ * scan). Columns: product_id, available, and the low-stock threshold when the row is at or below
+ * it (null otherwise): a row costs three numbers (the version is read on the second look).
  *
- * A chunk is a statement of its own rather than a fetch from an open portal: a portal stays one
- * statement until it is closed, so `statement_timeout` would cover the whole span (a long span, say
- * every key missing after a Redis restart, would fail the run), and its snapshot would hold back
- * vacuum for as long. Each chunk here is bounded by the timeout on its own.
+ * The cursor's portal is one statement until it closes, so `statement_timeout` would cover the
+ * whole span: the scan connection runs with no statement timeout (see the worker), and a run is
+ * bounded by shutdown and its advisory lock instead.
  */
-const scanChunkQuery = {
-  name: 'reconcile_scan_chunk',
-  text: `
+export const scanSpanText = `
 SELECT i.product_id, i.available,
        CASE WHEN i.available <= t.low THEN t.low END AS low_threshold
   FROM inventories i
  CROSS JOIN LATERAL (SELECT CASE WHEN i.min_stock > 0 THEN i.min_stock ELSE $3::bigint END AS low) t
- WHERE i.status = 'active' AND i.product_id > $1::bigint AND i.product_id < $2::bigint
- ORDER BY i.product_id
- LIMIT $4::int`,
-  rowMode: 'array',
-} as const;
+ WHERE i.status = 'active' AND i.product_id >= $1::bigint AND i.product_id < $2::bigint
+ ORDER BY i.product_id`;
 
 /** product_id, available, low_threshold */
 export type ScanRow = [number, number, number | null];
-
-export async function selectScanChunk(
-  client: pg.ClientBase, afterProductId: number, toProductId: number, lowStockThreshold: number, limit: number,
-): Promise<ScanRow[]> {
-  const result = await client.query<ScanRow>({ ...scanChunkQuery, values: [afterProductId, toProductId, lowStockThreshold, limit] });
-  return result.rows;
-}
 
 export interface FreshRowRecord { product_id: number; available: number; version: number; quiet_ms: number }
 
