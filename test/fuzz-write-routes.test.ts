@@ -1,5 +1,5 @@
 /**
- * Fuzzes every write route with fast-check (10,000 generated requests: wrong types, huge and odd
+ * Fuzzes every write route with fast-check (10,500 generated requests: wrong types, huge and odd
  * numbers, unicode, deep nesting, missing and extra fields, odd path ids, non-JSON text, and some
  * valid bodies):
  * never a 5xx, a refused request never changes the database, an accepted sync changes stock by
@@ -88,6 +88,9 @@ const finishBody = fc.record({ reason: field(fc.string({ maxLength: 30 })), oper
 const batchSyncBody = fc.record({ items: field(fc.array(syncBody, { maxLength: 6 })), trace_id: field(fc.stringMatching(/^[a-z0-9]{1,10}$/)) }, { requiredKeys: [] });
 const batchGetBody = fc.record({ product_ids: field(fc.array(field(fc.constantFrom(...products, 404)), { maxLength: 6 })) }, { requiredKeys: [] });
 
+const fixBody = fc.record({ fix_type: field(fc.constantFrom('use_db', 'use_redis', 'ignore')), operator: field(fc.string({ maxLength: 10 })) }, { requiredKeys: [] });
+const ackBody = fc.record({ status: field(fc.constantFrom('sent', 'ignored', 'pending')) }, { requiredKeys: [] });
+
 /** A path id: usually one that may exist, sometimes anything that fits in a URL segment. */
 const pathId = (valid: fc.Arbitrary<number>) => fc.oneof(
   { weight: 5, arbitrary: valid.map(String) },
@@ -122,6 +125,9 @@ const routes: WriteRoute[] = [
   { name: 'confirm/release', method: 'POST', url: fc.tuple(pathId(reservationId), fc.constantFrom('confirm', 'release')).map(([id, verb]) => `/api/v1/reservations/${id}/${verb}`), payload: payloadOf(finishBody), runs: 1000, acceptedMin: 5 },
   { name: 'sync batch', method: 'POST', url: fc.constant('/api/v1/sync-stock/batch'), payload: payloadOf(batchSyncBody), runs: 1000, acceptedMin: 10 },
   { name: 'batch get', method: 'POST', url: fc.constant('/api/v1/inventory/batch'), payload: payloadOf(batchGetBody), runs: 500, acceptedMin: 5 },
+  // No diffs or alerts exist in this database: these two must refuse everything cleanly.
+  { name: 'diff fix', method: 'POST', url: pathId(fc.integer({ min: 1, max: 5 })).map((id) => `/api/v1/health/fix/${id}`), payload: payloadOf(fixBody), runs: 250, acceptedMin: 0 },
+  { name: 'alert ack', method: 'POST', url: pathId(fc.integer({ min: 1, max: 5 })).map((id) => `/api/v1/alerts/${id}/ack`), payload: payloadOf(ackBody), runs: 250, acceptedMin: 0 },
 ];
 
 describe('fuzzed write routes', () => {
