@@ -14,9 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDiff, reopenDiff, selectDiff } from '../src/store/postgres/diff-queries.js';
 import { dropDatabase, sql, startTestApp, sync, testConfig, type TestApp } from './helpers/test-env.js';
 import { PrivateRedis } from './helpers/private-redis.js';
-import {
-  checkNow, dropRedisKeys, fix, pendingDiffs, redisStock, type Report, seedProducts, setRedisStock,
-} from './helpers/reconcile-fixtures.js';
+import { checkNow, dropRedisKeys, fix, pendingDiffs, redisStock, type Report, seckillCheckerConfig, seedProducts, setRedisStock } from './helpers/reconcile-fixtures.js';
 
 /** The report's diff of one product (earlier tests' leftovers may be listed too). */
 const diffFor = (report: Report, productId: number) => report.diffs.find((diff) => diff.product_id === productId);
@@ -68,11 +66,7 @@ describe('use_db in cache mode', () => {
 });
 
 describe('use_db in seckill mode', () => {
-  const config = testConfig({
-    redis: { mode: 'seckill' },
-    inventory: { health_check: { tolerance: 10, alert_threshold: 50, inflight_allowance: 100 } },
-    logging: { level: 'error' },
-  });
+  const config = seckillCheckerConfig();
   let t: TestApp;
 
   beforeAll(async () => {

@@ -6,14 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropDatabase, sql, startTestApp, testConfig, type TestApp } from './helpers/test-env.js';
-import { checkNow, dropRedisKeys, fix, redisStock, seedProducts, setRedisStock } from './helpers/reconcile-fixtures.js';
+import { checkNow, dropRedisKeys, fix, redisStock, seckillCheckerConfig, seedProducts, setRedisStock } from './helpers/reconcile-fixtures.js';
 
 describe('seckill mode', () => {
-  const config = testConfig({
-    redis: { mode: 'seckill' },
-    inventory: { health_check: { tolerance: 10, alert_threshold: 50, inflight_allowance: 100 } },
-    logging: { level: 'error' },
-  });
+  const config = seckillCheckerConfig();
   let t: TestApp;
 
   beforeAll(async () => {

@@ -3,7 +3,9 @@
  * written the way the cache writer writes them (stock and version), and drift made on purpose.
  */
 import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../src/config/config-types.js';
 import type { Services } from '../../src/services.js';
+import { testConfig } from './test-env.js';
 
 export interface SeedOptions {
   /** First product id; ids are consecutive. */
@@ -83,4 +85,13 @@ export async function alertsOf(services: Services, productId: number): Promise<A
   const result = await services.readPool.query<AlertState>(
     'SELECT product_id, alert_type, level, status FROM inventory_alerts WHERE product_id = $1 ORDER BY id', [productId]);
   return result.rows;
+}
+
+/** Seckill mode with the thresholds the seckill tests reason about: tolerance 10, alert at 50, 100 in flight. */
+export function seckillCheckerConfig(): Config {
+  return testConfig({
+    redis: { mode: 'seckill' },
+    inventory: { health_check: { tolerance: 10, alert_threshold: 50, inflight_allowance: 100 } },
+    logging: { level: 'error' },
+  });
 }
