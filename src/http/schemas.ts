@@ -24,12 +24,15 @@ export const auditFields = {
   trace_id: traceIdSchema,
 } as const;
 
-export const productIdParams = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['productId'],
-  properties: { productId: productIdSchema },
-} as const;
+/** Path parameters holding one positive id, under the given name. */
+export function idParams<Name extends string>(name: Name) {
+  return {
+    type: 'object', additionalProperties: false, required: [name],
+    properties: { [name]: idSchema } as Record<Name, typeof idSchema>,
+  } as const;
+}
+
+export const productIdParams = idParams('productId');
 
 export const inventorySchema = {
   type: 'object',

@@ -2,7 +2,7 @@
 import * as limits from '../../../limits.js';
 import { envelopeSchema } from '../../envelope.js';
 import { nextCursorSchema, pageQueryFields } from '../../pagination.js';
-import { idSchema, optionalText, traceIdSchema } from '../../schemas.js';
+import { idParams, optionalText, traceIdSchema } from '../../schemas.js';
 
 export const alertSchema = {
   type: 'object',
@@ -38,10 +38,7 @@ export interface AlertsQuery {
 }
 
 export const ackRouteSchema = {
-  params: {
-    type: 'object', additionalProperties: false, required: ['alertId'],
-    properties: { alertId: idSchema },
-  },
+  params: idParams('alertId'),
   body: {
     type: 'object', additionalProperties: false, required: ['status'],
     properties: {

@@ -1,7 +1,7 @@
 /** Schemas of the health checker's routes (reconciliation runs and diff fixes). */
 import * as limits from '../../../limits.js';
 import { envelopeSchema } from '../../envelope.js';
-import { idSchema, optionalText, traceIdSchema } from '../../schemas.js';
+import { idParams, optionalText, traceIdSchema } from '../../schemas.js';
 
 const timestamp = { type: 'string', format: 'date-time' } as const;
 const nullableTimestamp = { type: ['string', 'null'], format: 'date-time' } as const;
@@ -53,10 +53,7 @@ export const runRouteSchema = {
 } as const;
 
 export const fixRouteSchema = {
-  params: {
-    type: 'object', additionalProperties: false, required: ['diffId'],
-    properties: { diffId: idSchema },
-  },
+  params: idParams('diffId'),
   body: {
     type: 'object', additionalProperties: false, required: ['fix_type'],
     properties: {

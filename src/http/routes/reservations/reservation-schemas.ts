@@ -1,15 +1,10 @@
 /** Schemas of the reservation routes. */
 import { reservationStatuses } from '../../../engine/stock-types.js';
 import { envelopeSchema } from '../../envelope.js';
-import { auditFields, idSchema, orderIdSchema, productIdSchema } from '../../schemas.js';
+import { auditFields, idParams, orderIdSchema, productIdSchema } from '../../schemas.js';
 
 
-export const reservationIdParams = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id'],
-  properties: { id: idSchema },
-} as const;
+export const reservationIdParams = idParams('id');
 
 const reservationProperties = {
   reservation_id: { type: 'integer' }, product_id: { type: 'integer' }, order_id: { type: 'string' },
