@@ -5,9 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  differs, diffLevel, judgeSecondLook, judgeSettlingLook, parseRedisStock,
+  differs, judgeSecondLook, judgeSettlingLook, parseRedisStock,
 } from '../src/reconcile/reconcile-compare.js';
 import { splitSpan } from '../src/reconcile/reconcile-report.js';
+import { diffLevel } from '../src/domain/alerts.js';
 import type { CompareRule } from '../src/reconcile/reconcile-types.js';
 import { randomInt, seededRandom, seedFromEnv } from './helpers/seeded-random.js';
 

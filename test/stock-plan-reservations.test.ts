@@ -4,7 +4,9 @@
 // right refusal code for every ended/expired one, and nothing applied after an operator update.
 import { describe, expect, it } from 'vitest';
 import { planProduct } from '../src/engine/stock-plan.js';
-import type { ProductState, ReservationState, ReservationStatus, StockOp } from '../src/engine/stock-types.js';
+import type { ProductState } from '../src/domain/inventory.js';
+import type { ReservationState, ReservationStatus } from '../src/domain/reservation.js';
+import type { StockOp } from '../src/domain/stock-ops.js';
 import { seededRandom } from './helpers/seeded-random.js';
 
 const seed = Number(process.env.TEST_SEED ?? Date.now() % 2 ** 31);

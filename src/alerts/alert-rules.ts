@@ -7,8 +7,7 @@
  *   min_stock is 0 (the scan query works out that threshold per row).
  * - `diff_alert`: warning, or error when |diff| > `health_check.alert_threshold`.
  */
-import { diffLevel } from '../reconcile/reconcile-compare.js';
-import type { AlertLevel, AlertType } from '../reconcile/reconcile-types.js';
+import { diffLevel, type AlertLevel, type AlertType } from '../domain/alerts.js';
 
 export interface NewAlert {
   productId: number;

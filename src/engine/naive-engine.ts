@@ -9,7 +9,7 @@
  * the batched engine's own `planProduct` on the locked row, so both engines refuse alike.
  */
 import type pg from 'pg';
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
 import { assert, assertNever } from '../assert.js';
 import { AppError, databaseFailureOf, errors, isConnectionError, pgErrorCodes } from '../errors.js';
 import * as limits from '../limits.js';
@@ -23,7 +23,8 @@ import {
 import type { StockCacheWriter } from '../store/redis/stock-cache.js';
 import type { StockEngine } from './stock-engine.js';
 import { planProduct } from './stock-plan.js';
-import { idempotencyKeyOf, type ChangeResult, type DeltaOp, type StockOp, type StoredResult } from './stock-types.js';
+import { idempotencyKeyOf, type DeltaOp, type StockOp } from '../domain/stock-ops.js';
+import { type ChangeResult, type StoredResult } from '../domain/change-result.js';
 
 export interface NaiveEngineOptions {
   /** Plain (not pipelined) connections: each statement waits for the previous answer, as a user writes it. */
@@ -33,7 +34,7 @@ export interface NaiveEngineOptions {
   /** Requests inside the engine at once (holding or waiting for a connection); beyond it 503. */
   inFlightMax: number;
   metrics: Metrics;
-  log: FastifyBaseLogger;
+  log: Logger;
 }
 
 export function createNaiveEngine(options: NaiveEngineOptions): StockEngine {

@@ -4,7 +4,7 @@
  * products' states when it starts, so an eviction during the flush does not touch it.
  */
 import { assert } from '../assert.js';
-import type { ProductState } from './stock-types.js';
+import type { ProductState } from '../domain/inventory.js';
 
 export class ProductCache {
   private readonly states = new Map<number, ProductState>();

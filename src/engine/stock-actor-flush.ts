@@ -14,7 +14,8 @@ import { sendTogether } from '../store/postgres/pipeline-writes.js';
 import { loadUntrusted } from './stock-actor-load.js';
 import { settleAfterConnectionLoss, settleCommitted, type LateStored, type ProductWork } from './stock-actor-settle.js';
 import { planProduct } from './stock-plan.js';
-import { idempotencyKeyOf, type StoredResult } from './stock-types.js';
+import { idempotencyKeyOf } from '../domain/stock-ops.js';
+import { type StoredResult } from '../domain/change-result.js';
 import type { ActorContext, Pending } from './stock-actor-types.js';
 
 const noStoredResults: ReadonlyMap<string, StoredResult> = new Map();

@@ -12,9 +12,10 @@ import {
   type ProductRow, type ReservationRow, type StoredResultRow,
 } from '../store/postgres/flush-queries.js';
 import type { ActorContext, Pending } from './stock-actor-types.js';
-import {
-  idempotencyKeyOf, needsLockedLoad, type ProductState, type ReservationState, type StockOp, type StoredResult,
-} from './stock-types.js';
+import { idempotencyKeyOf, needsLockedLoad, type StockOp } from '../domain/stock-ops.js';
+import { type ProductState } from '../domain/inventory.js';
+import { type ReservationState } from '../domain/reservation.js';
+import { type StoredResult } from '../domain/change-result.js';
 
 /** The part of a product's work this round fills in. */
 export interface LoadableWork {

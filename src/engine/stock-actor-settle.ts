@@ -9,7 +9,8 @@ import { finishingEntries, type AppliedRow } from '../store/postgres/flush-queri
 import type { LoadableWork } from './stock-actor-load.js';
 import { resolveFlushOutcome, type FlushOutcome } from './stock-actor-outcome.js';
 import { storedReplayOf, type OpDecision, type ProductPlan } from './stock-plan.js';
-import { idempotencyKeyOf, type ChangeResult, type StoredResult } from './stock-types.js';
+import { idempotencyKeyOf } from '../domain/stock-ops.js';
+import { type ChangeResult, type StoredResult } from '../domain/change-result.js';
 import type { ActorContext, Pending } from './stock-actor-types.js';
 import type pg from 'pg';
 

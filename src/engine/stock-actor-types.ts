@@ -1,10 +1,11 @@
 /** What a flush needs from its actor, kept narrow so the flush can be read on its own. */
 import type pg from 'pg';
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
 import type { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ProductCache } from './product-cache.js';
-import type { ChangeResult, StockOp } from './stock-types.js';
+import type { ChangeResult } from '../domain/change-result.js';
+import type { StockOp } from '../domain/stock-ops.js';
 
 /** An operation waiting in (or being flushed by) an actor, with its caller's continuation. */
 export interface Pending {
@@ -23,7 +24,7 @@ export interface ActorContext {
   readonly pool: pg.Pool;
   readonly products: ProductCache;
   readonly metrics: Metrics;
-  readonly log: FastifyBaseLogger;
+  readonly log: Logger;
   /** Answer a caller and release its place in the queue. */
   settle(pending: Pending, answer: ChangeResult | AppError): void;
   /** Put ops back at the front of the mailbox, to be judged in the next flush. */

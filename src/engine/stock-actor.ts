@@ -6,7 +6,7 @@
  * never overlap.
  */
 import type pg from 'pg';
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
 import { assert } from '../assert.js';
 import { AppError, errors } from '../errors.js';
 import * as limits from '../limits.js';
@@ -15,7 +15,8 @@ import type { StockCacheWriter } from '../store/redis/stock-cache.js';
 import { ProductCache } from './product-cache.js';
 import { flushOnce } from './stock-actor-flush.js';
 import type { ActorContext, Pending } from './stock-actor-types.js';
-import type { ChangeResult, StockOp } from './stock-types.js';
+import type { ChangeResult } from '../domain/change-result.js';
+import type { StockOp } from '../domain/stock-ops.js';
 
 export interface ActorOptions {
   shardIndex: number;
@@ -27,7 +28,7 @@ export interface ActorOptions {
   queueDepthMax: number;
   cachedProductsMax: number;
   metrics: Metrics;
-  log: FastifyBaseLogger;
+  log: Logger;
 }
 
 export class StockActor {

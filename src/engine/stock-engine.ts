@@ -2,13 +2,14 @@
  * The engine the HTTP layer talks to: N shard actors behind a stable product hash.
  */
 import type pg from 'pg';
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
 import * as limits from '../limits.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { StockCacheWriter } from '../store/redis/stock-cache.js';
 import { shardOf } from './shard-router.js';
 import { StockActor } from './stock-actor.js';
-import type { ChangeResult, StockOp } from './stock-types.js';
+import type { ChangeResult } from '../domain/change-result.js';
+import type { StockOp } from '../domain/stock-ops.js';
 
 export interface StockEngine {
   submit(op: StockOp): Promise<ChangeResult>;
@@ -28,7 +29,7 @@ export interface BatchedEngineOptions {
   pool: pg.Pool;
   cacheWriter: StockCacheWriter | null;
   metrics: Metrics;
-  log: FastifyBaseLogger;
+  log: Logger;
 }
 
 export function createBatchedEngine(options: BatchedEngineOptions): StockEngine {

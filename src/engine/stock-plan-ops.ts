@@ -4,9 +4,9 @@
  */
 import { assert, assertNever } from '../assert.js';
 import { AppError, errors } from '../errors.js';
-import type {
-  DeltaOp, FinishReservationOp, LogOpType, ProductState, ReservationState, ReservationStatus, ReserveOp, StockOp, UpdateOp,
-} from './stock-types.js';
+import type { DeltaOp, FinishReservationOp, LogOpType, ReserveOp, StockOp, UpdateOp } from '../domain/stock-ops.js';
+import type { ProductState } from '../domain/inventory.js';
+import type { ReservationState, ReservationStatus } from '../domain/reservation.js';
 
 /** What the flush statement does to `inventory_reservations` for one log row. */
 export type PlannedReservation =

@@ -6,10 +6,10 @@
 import { assert } from '../assert.js';
 import { errors, type AppError } from '../errors.js';
 import { applyOp, judge, type PlannedEntry, type RunningState } from './stock-plan-ops.js';
-import {
-  expectedVersionOf, idempotencyKeyOf, keyedRequestOf, type KeyedRequest, type ProductChanges, type ProductState,
-  type ReservationState, type StockOp, type StoredResult,
-} from './stock-types.js';
+import { expectedVersionOf, idempotencyKeyOf, keyedRequestOf, type KeyedRequest, type StockOp } from '../domain/stock-ops.js';
+import { type ProductChanges, type ProductState } from '../domain/inventory.js';
+import { type ReservationState } from '../domain/reservation.js';
+import { type StoredResult } from '../domain/change-result.js';
 
 export type { PlannedEntry, PlannedReservation } from './stock-plan-ops.js';
 

@@ -24,7 +24,6 @@
  * newer than Redis, never the reverse.
  */
 import type { CompareRule } from './reconcile-types.js';
-import type { AlertLevel } from './reconcile-types.js';
 
 /** The integer a Redis value holds; null when the key is missing or does not hold an integer. */
 export function parseRedisStock(raw: string | null | undefined): number | null {
@@ -90,7 +89,3 @@ export function judgeSettlingLook(
   return row.version === secondLookVersion ? 'diff' : 'moved';
 }
 
-/** A diff beyond `alertThreshold` is an error, any other recorded diff a warning. */
-export function diffLevel(diff: number, alertThreshold: number): AlertLevel {
-  return Math.abs(diff) > alertThreshold ? 'error' : 'warning';
-}

@@ -15,7 +15,8 @@ import type { RedisClient } from '../store/redis/redis-client.js';
 import type { StockKeys } from '../store/redis/stock-keys.js';
 import { diffOf, judgeSecondLook, judgeSettlingLook, parseRedisStock } from './reconcile-compare.js';
 import { failAs } from './reconcile-failure.js';
-import { alertKey, type PartitionResult, type PartitionTask, type RunNote } from './reconcile-types.js';
+import { alertKey } from '../domain/alerts.js';
+import { type PartitionResult, type PartitionTask, type RunNote } from './reconcile-types.js';
 import { readKeys } from './redis-stock-reader.js';
 
 export interface WorkerClients {

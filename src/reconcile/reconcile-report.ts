@@ -11,7 +11,8 @@ import * as limits from '../limits.js';
 import type { ReconcileMetrics } from '../metrics/reconcile-metrics.js';
 import { selectRunDiffs, type DiffRow } from '../store/postgres/diff-queries.js';
 import type { RunRow, RunStatus } from '../store/postgres/reconcile-run-queries.js';
-import type { AlertLevel, AlertType, PartitionResult, RunNote, ScanSettings } from './reconcile-types.js';
+import type { AlertLevel, AlertType } from '../domain/alerts.js';
+import type { PartitionResult, RunNote, ScanSettings } from './reconcile-types.js';
 
 export function scanSettings(config: Config): ScanSettings {
   const healthCheck = config.inventory.health_check;

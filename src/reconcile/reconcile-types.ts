@@ -3,6 +3,7 @@
  * structured-cloned), plus one SharedArrayBuffer through which workers publish progress.
  */
 import type { Config, RedisMode } from '../config/config-types.js';
+import type { AlertLevel, AlertType } from '../domain/alerts.js';
 import type { FailureReason } from './reconcile-failure.js';
 
 /** Given to every worker thread once, at its start (piscina `workerData`). */
@@ -39,8 +40,6 @@ export interface PartitionTask {
   progress: SharedArrayBuffer;
 }
 
-export type AlertType = 'low_stock' | 'out_of_stock' | 'diff_alert';
-export type AlertLevel = 'info' | 'warning' | 'error';
 
 /** A line for the WARN log, written by the main thread (workers do not log). */
 export interface RunNote {
@@ -83,7 +82,3 @@ export function emptyPartitionResult(): PartitionResult {
 export type PartitionOutcome =
   | { ok: true; result: PartitionResult }
   | { ok: false; reason: FailureReason; detail: string };
-
-export function alertKey(type: AlertType, level: AlertLevel): string {
-  return `${type}:${level}`;
-}

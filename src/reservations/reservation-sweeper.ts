@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
 import { assert } from '../assert.js';
 import { AppError } from '../errors.js';
 import type { StockEngine } from '../engine/stock-engine.js';
@@ -36,7 +36,7 @@ export interface SweeperOptions {
   intervalMs: number;
   batchMax: number;
   metrics: Metrics;
-  log: FastifyBaseLogger;
+  log: Logger;
 }
 
 export function startReservationSweeper(options: SweeperOptions): ReservationSweeper {

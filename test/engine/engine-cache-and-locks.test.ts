@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createBatchedEngine, type StockEngine } from '../../src/engine/stock-engine.js';
-import type { DeltaOp } from '../../src/engine/stock-types.js';
+import type { DeltaOp } from '../../src/domain/stock-ops.js';
 import { createProduct, dropDatabase, sql, startTestApp, testConfig, type TestApp } from '../helpers/test-env.js';
 
 let t: TestApp;

@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { planProduct, type ProductPlan } from '../../src/engine/stock-plan.js';
-import { deltaOpType, idempotencyKeyOf, type DeltaOp, type ProductState, type StoredResult } from '../../src/engine/stock-types.js';
+import { deltaOpType, idempotencyKeyOf, type DeltaOp } from '../../src/domain/stock-ops.js';
+import type { ProductState } from '../../src/domain/inventory.js';
+import type { StoredResult } from '../../src/domain/change-result.js';
 import { randomInt, seededRandom, seedFromEnv } from '../helpers/seeded-random.js';
 
 function op(productId: number, delta: number, extra: Partial<DeltaOp> = {}): DeltaOp {

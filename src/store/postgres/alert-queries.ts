@@ -7,7 +7,7 @@
  * acknowledged by an operator); `ignored` is dismissed by an operator (or its diff ignored).
  */
 import type pg from 'pg';
-import type { AlertLevel, AlertType } from '../../reconcile/reconcile-types.js';
+import type { AlertLevel, AlertType } from '../../domain/alerts.js';
 
 export type AlertStatus = 'pending' | 'sent' | 'ignored';
 

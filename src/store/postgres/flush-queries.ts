@@ -7,9 +7,9 @@ import type { QueryConfig } from 'pg';
 import { bigintArrayLiteral, textArrayLiteral } from './array-literals.js';
 import { assert } from '../../assert.js';
 import type { PlannedEntry, ProductPlan } from '../../engine/stock-plan.js';
-import type {
-  InventoryStatus, ProductState, ReservationState, ReservationStatus, StoredResult,
-} from '../../engine/stock-types.js';
+import type { InventoryStatus, ProductState } from '../../domain/inventory.js';
+import type { ReservationState, ReservationStatus } from '../../domain/reservation.js';
+import type { StoredResult } from '../../domain/change-result.js';
 
 export interface ProductRow {
   product_id: number; stock: number; reserved: number; version: number;

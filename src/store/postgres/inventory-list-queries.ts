@@ -1,6 +1,6 @@
 /** Keyset-paged listing and batch reads of inventory rows (reads only; writes go through the engine). */
 import type pg from 'pg';
-import type { InventoryStatus } from '../../engine/stock-types.js';
+import type { InventoryStatus } from '../../domain/inventory.js';
 import { inventoryColumns, type InventoryRow } from './inventory-queries.js';
 
 export interface InventoryFilter {

@@ -1,6 +1,6 @@
 /** Reads and writes of inventory rows outside the engine's flushes. */
 import type pg from 'pg';
-import type { InventoryStatus } from '../../engine/stock-types.js';
+import type { InventoryStatus } from '../../domain/inventory.js';
 
 export interface InventoryRow {
   product_id: number;

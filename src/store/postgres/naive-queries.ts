@@ -5,7 +5,7 @@
  * batched engine does not pay either.
  */
 import type { QueryConfig } from 'pg';
-import type { DeltaOp } from '../../engine/stock-types.js';
+import type { DeltaOp } from '../../domain/stock-ops.js';
 
 export interface NaiveUpdatedRow { stock: number; reserved: number; available: number; version: number }
 

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import type { NewAlert } from '../../alerts/alert-rules.js';
-import type { AlertType } from '../../reconcile/reconcile-types.js';
+import type { AlertType } from '../../domain/alerts.js';
 
 export interface ChunkAlerts {
   /** The chunk covers the products after this id, up to and including `throughProductId`. */

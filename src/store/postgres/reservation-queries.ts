@@ -1,6 +1,6 @@
 /** Reads of `inventory_reservations` outside the engine (writes happen only in flushes). */
 import type pg from 'pg';
-import type { ReservationStatus } from '../../engine/stock-types.js';
+import type { ReservationStatus } from '../../domain/reservation.js';
 
 export interface ReservationView {
   reservation_id: number;

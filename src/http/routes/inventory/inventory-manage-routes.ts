@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { errors } from '../../../errors.js';
-import type { UpdateOp } from '../../../engine/stock-types.js';
+import type { UpdateOp } from '../../../domain/stock-ops.js';
 import type { Services } from '../../../services.js';
 import { selectInventory } from '../../../store/postgres/inventory-queries.js';
 import { selectInventories, selectInventoryPage } from '../../../store/postgres/inventory-list-queries.js';

@@ -1,5 +1,5 @@
 /** Schemas of the inventory management routes: list, batch get, update. */
-import { inventoryStatuses, type InventoryStatus } from '../../../engine/stock-types.js';
+import { inventoryStatuses, type InventoryStatus } from '../../../domain/inventory.js';
 import * as limits from '../../../limits.js';
 import { envelopeSchema } from '../../envelope.js';
 import { nextCursorSchema, pageQueryFields } from '../../pagination.js';

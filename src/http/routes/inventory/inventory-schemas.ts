@@ -1,7 +1,7 @@
 /** Schemas of the inventory routes. */
 import { envelopeSchema } from '../../envelope.js';
 import { auditFields, inventorySchema, productIdParams, productIdSchema, productNameSchema, quantitySchema } from '../../schemas.js';
-import { inventoryStatuses } from '../../../engine/stock-types.js';
+import { inventoryStatuses } from '../../../domain/inventory.js';
 
 export const createInventorySchema = {
   body: {

@@ -6,9 +6,11 @@
 import type { FastifyInstance } from 'fastify';
 import { assert } from '../../../assert.js';
 import { errors } from '../../../errors.js';
-import type { ChangeResult, FinishReservationOp } from '../../../engine/stock-types.js';
+import type { ChangeResult } from '../../../domain/change-result.js';
+import type { FinishReservationOp } from '../../../domain/stock-ops.js';
 import type { Services } from '../../../services.js';
 import { selectReservation, type ReservationView } from '../../../store/postgres/reservation-queries.js';
+import { changeBody, type ChangeBody } from '../../change-body.js';
 import { ok } from '../../envelope.js';
 import {
   finishReservationSchema, getReservationSchema, reserveSchema, type FinishReservationBody, type ReserveBody,
@@ -62,9 +64,9 @@ export async function reservationRoutes(app: FastifyInstance, services: Services
 }
 
 /** The reservation as it is now, with the stock its change left. */
-async function changeView(services: Services, result: ChangeResult): Promise<ReservationView & Omit<ChangeResult, 'product_id'>> {
+async function changeView(services: Services, result: ChangeResult): Promise<ReservationView & Omit<ChangeBody, 'product_id'>> {
   assert(result.reservation_id !== null, 'a reservation op answered without its reservation');
   const reservation = await selectReservation(services.readPool, result.reservation_id);
   assert(reservation !== null, 'a committed reservation has no row');
-  return { ...result, ...reservation };
+  return { ...changeBody(result), ...reservation };
 }

@@ -1,5 +1,5 @@
 /** Schemas of the reservation routes. */
-import { reservationStatuses } from '../../../engine/stock-types.js';
+import { reservationStatuses } from '../../../domain/reservation.js';
 import { envelopeSchema } from '../../envelope.js';
 import { auditFields, idParams, orderIdSchema, productIdSchema } from '../../schemas.js';
 

@@ -6,9 +6,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { AppError, errors } from '../../../errors.js';
-import type { ChangeResult, StockOp } from '../../../engine/stock-types.js';
+import type { ChangeResult } from '../../../domain/change-result.js';
+import type { StockOp } from '../../../domain/stock-ops.js';
 import * as limits from '../../../limits.js';
 import type { Services } from '../../../services.js';
+import { changeBody, type ChangeBody } from '../../change-body.js';
 import { envelopeSchema, type Envelope } from '../../envelope.js';
 import { traceIdSchema } from '../../schemas.js';
 import { deltaOpOf } from './sync-route.js';
@@ -74,7 +76,7 @@ export async function syncBatchRoutes(app: FastifyInstance, services: Services):
   });
 }
 
-type ItemResult = Envelope<ChangeResult | null>;
+type ItemResult = Envelope<ChangeBody | null>;
 
 function submitItem(services: Services, op: StockOp): Promise<ItemResult> {
   let answer: Promise<ChangeResult>;
@@ -85,7 +87,7 @@ function submitItem(services: Services, op: StockOp): Promise<ItemResult> {
   }
   return answer.then(
     (result): ItemResult => ({
-      success: true, message: result.replayed ? 'Already applied; this is the first result.' : 'Stock updated.', data: result,
+      success: true, message: result.replayed ? 'Already applied; this is the first result.' : 'Stock updated.', data: changeBody(result),
     }),
     (error: unknown): ItemResult => {
       if (!(error instanceof AppError)) {

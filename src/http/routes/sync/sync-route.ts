@@ -3,8 +3,9 @@
  * after the COMMIT that holds the delta (or with the stored first result of its key).
  */
 import type { FastifyInstance } from 'fastify';
-import { deltaOpType, type DeltaOp } from '../../../engine/stock-types.js';
+import { deltaOpType, type DeltaOp } from '../../../domain/stock-ops.js';
 import type { Services } from '../../../services.js';
+import { changeBody } from '../../change-body.js';
 import { ok } from '../../envelope.js';
 import { syncRouteSchema, type SyncBody } from './sync-schemas.js';
 
@@ -28,6 +29,6 @@ export async function syncRoutes(app: FastifyInstance, services: Services): Prom
     schema: syncRouteSchema(services.config.inventory.max_delta),
   }, async (request) => {
     const result = await services.engine.submit(deltaOpOf(request.body, request.traceId));
-    return ok(result, result.replayed ? 'Already applied; this is the first result.' : 'Stock updated.');
+    return ok(changeBody(result), result.replayed ? 'Already applied; this is the first result.' : 'Stock updated.');
   });
 }

@@ -1,19 +1,6 @@
-/** The vocabulary of the engine: a product's state, the operations asked of it, their results. */
+/** The operations asked of a product, and how each is keyed for idempotency. */
 import { assertNever } from '../assert.js';
-
-export type InventoryStatus = 'active' | 'inactive' | 'locked';
-export const inventoryStatuses: readonly InventoryStatus[] = ['active', 'inactive', 'locked'];
-
-/** What an actor knows of one product: a copy of its row at `version`. */
-export interface ProductState {
-  productId: number;
-  stock: number;
-  reserved: number;
-  version: number;
-  status: InventoryStatus;
-  minStock: number;
-  maxStock: number;
-}
+import type { ProductChanges } from './inventory.js';
 
 export type LogOpType = 'deduct' | 'add' | 'sync' | 'init' | 'reserve' | 'release' | 'confirm' | 'fix' | 'update';
 
@@ -56,16 +43,6 @@ export interface FinishReservationOp extends OpAudit {
   reservationId: number;
 }
 
-/** The fields an operator update may change; null leaves a field as it is. */
-export interface ProductChanges {
-  productName: string | null;
-  status: InventoryStatus | null;
-  minStock: number | null;
-  maxStock: number | null;
-  /** The new stock (absolute); the log row carries the difference. */
-  stock: number | null;
-}
-
 /** An operator's compare-and-set of a product's fields: alone in its product's flush. */
 export interface UpdateOp extends OpAudit {
   kind: 'update';
@@ -75,42 +52,6 @@ export interface UpdateOp extends OpAudit {
 
 export type StockOp = DeltaOp | ReserveOp | FinishReservationOp | UpdateOp;
 export type StockOpKind = StockOp['kind'];
-
-export type ReservationStatus = 'pending' | 'confirmed' | 'released' | 'expired';
-export const reservationStatuses: readonly ReservationStatus[] = ['pending', 'confirmed', 'released', 'expired'];
-
-/** A reservation as a flush reads it, under its product's row lock. */
-export interface ReservationState {
-  id: number;
-  status: ReservationStatus;
-  quantity: number;
-  orderId: string;
-  /** `expires_at <= now()` when it was read. */
-  due: boolean;
-}
-
-/** The answer to an applied (or replayed) change; the shape of the sync response's `data`. */
-export interface ChangeResult {
-  product_id: number;
-  delta: number;
-  before_stock: number;
-  after_stock: number;
-  stock: number;
-  reserved: number;
-  available: number;
-  version: number;
-  log_id: number;
-  replayed: boolean;
-  /** Change of reserved (reservations); 0 for plain deltas. */
-  reserved_delta: number;
-  /** The reservation made or ended; null for other operations. */
-  reservation_id: number | null;
-}
-
-/** The first result of a keyed change, as stored in `inventory_idempotency`. */
-export interface StoredResult extends Omit<ChangeResult, 'replayed'> {
-  op_type: string;
-}
 
 export function deltaOpType(delta: number): 'deduct' | 'add' {
   return delta < 0 ? 'deduct' : 'add';
