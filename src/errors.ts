@@ -37,6 +37,7 @@ export type ErrorCode =
   | 'REDIS_UNAVAILABLE'
   | 'NOT_IN_NAIVE_MODE'
   | 'INTERNAL_ERROR'
+  | 'OPERATION_REJECTED'
   | 'FIX_OUTCOME_UNKNOWN'
   | 'ALERT_NOT_FOUND'
   | 'ALERT_NOT_PENDING';
@@ -128,6 +129,10 @@ export const errors = {
     new AppError(501, 'NOT_IN_NAIVE_MODE',
       `engine.mode naive is the benchmark baseline and applies sync deltas only; ${kind} needs engine.mode batched.`),
   internal: () => new AppError(500, 'INTERNAL_ERROR', 'An internal error occurred; it has been logged.'),
+  operationRejected: () =>
+    new AppError(500, 'OPERATION_REJECTED',
+      'PostgreSQL refused to store this operation even on its own, so nothing of it was applied; it has been ' +
+      'logged. Other operations were not held back by it. Retrying it unchanged will fail the same way.'),
   diffNotFound: (diffId: number) =>
     new AppError(404, 'DIFF_NOT_FOUND', `No difference with id ${diffId} was recorded.`),
   diffNotPending: (diffId: number, status: string) =>

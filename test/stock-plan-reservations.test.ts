@@ -21,7 +21,7 @@ function randomCase(random: () => number) {
     const status = pick(statuses);
     const quantity = 1 + Math.floor(random() * 5);
     if (status === 'pending') reserved += quantity;
-    reservations.set(id, { id, status, quantity, orderId: `o${id}`, due: random() < 0.25 });
+    reservations.set(id, { id, status, quantity, orderId: `o${id}`, due: random() < 0.25, expiresAt: new Date(0), createdAt: new Date(0) });
   }
   const state: ProductState = {
     productId: 1, stock: reserved + Math.floor(random() * 20), reserved, version: 7,

@@ -1,25 +1,51 @@
 /** What a change answers, and what is stored for a keyed change so its retry replays it. */
+import type { InventoryRecord } from './inventory.js';
+import type { ReservationRecord } from './reservation.js';
+import type { LogOpType } from './stock-ops.js';
 
-/** The answer to an applied (or replayed) change; the shape of the sync response's `data`. */
+/** The answer to an applied (or replayed) change. The HTTP layer shapes it into the envelope. */
 export interface ChangeResult {
-  product_id: number;
+  productId: number;
+  /** Change of stock by this operation. */
   delta: number;
-  before_stock: number;
-  after_stock: number;
+  /** Change of reserved by this operation (reservations); 0 for plain deltas. */
+  reservedDelta: number;
+  beforeStock: number;
+  afterStock: number;
+  /** The product right after the commit that holds this change (for a replay: as first stored). */
   stock: number;
   reserved: number;
   available: number;
   version: number;
-  log_id: number;
+  logId: number;
+  /** True when this is the stored first result of a retried key. */
   replayed: boolean;
-  /** Change of reserved (reservations); 0 for plain deltas. */
-  reserved_delta: number;
-  /** The reservation made or ended; null for other operations. */
-  reservation_id: number | null;
+  /** The whole row as that commit left it; null for a replay (the first result stored no row). */
+  record: InventoryRecord | null;
+  /** The reservation this operation made or ended; null for other operations. */
+  reservationId: number | null;
+  /**
+   * That reservation as the commit left it (for a replay: as first stored); null for other
+   * operations, and for a replayed reservation stored before its expiry was kept with it.
+   */
+  reservation: ReservationRecord | null;
 }
 
 /** The first result of a keyed change, as stored in `inventory_idempotency`. */
-export interface StoredResult extends Omit<ChangeResult, 'replayed'> {
-  op_type: string;
+export interface StoredResult {
+  opType: LogOpType;
+  delta: number;
+  reservedDelta: number;
+  beforeStock: number;
+  afterStock: number;
+  stock: number;
+  reserved: number;
+  available: number;
+  version: number;
+  logId: number;
+  reservationId: number | null;
+  /** The reservation's expiry, for a stored `reserve`; null otherwise. */
+  reservationExpiresAt: Date | null;
+  /** When the first result was committed. */
+  storedAt: Date;
 }
-

@@ -23,3 +23,18 @@ export interface ProductChanges {
   /** The new stock (absolute); the log row carries the difference. */
   stock: number | null;
 }
+
+/** A whole inventory row, as a commit left it. */
+export interface InventoryRecord {
+  productId: number;
+  productName: string;
+  stock: number;
+  reserved: number;
+  available: number;
+  version: number;
+  status: InventoryStatus;
+  minStock: number;
+  maxStock: number;
+  createdAt: Date;
+  updatedAt: Date;
+}

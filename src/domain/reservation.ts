@@ -11,4 +11,18 @@ export interface ReservationState {
   orderId: string;
   /** `expires_at <= now()` when it was read. */
   due: boolean;
+  expiresAt: Date;
+  createdAt: Date;
+}
+
+/** A reservation as a commit left it (the answer of reserve, confirm and release). */
+export interface ReservationRecord {
+  reservationId: number;
+  productId: number;
+  orderId: string;
+  quantity: number;
+  status: ReservationStatus;
+  expiresAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
 }

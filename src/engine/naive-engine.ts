@@ -15,8 +15,8 @@ import { AppError, databaseFailureOf, errors, isConnectionError, pgErrorCodes } 
 import * as limits from '../limits.js';
 import type { Metrics } from '../metrics/metrics.js';
 import {
-  productStateOf, selectProductForUpdate, selectStoredResults, type ProductRow, type StoredResultRow,
-} from '../store/postgres/flush-queries.js';
+  productStatesOf, selectProductsForUpdate, selectStoredResults, storedResultsOf,
+} from '../store/postgres/flush-statements.js';
 import {
   insertIdempotencyRow, insertLogRow, updateStockIfAllowed, type NaiveUpdatedRow,
 } from '../store/postgres/naive-queries.js';
@@ -24,7 +24,8 @@ import type { StockCacheWriter } from '../store/redis/stock-cache.js';
 import type { StockEngine } from './stock-engine.js';
 import { planProduct } from './stock-plan.js';
 import { idempotencyKeyOf, type DeltaOp, type StockOp } from '../domain/stock-ops.js';
-import { type ChangeResult, type StoredResult } from '../domain/change-result.js';
+import type { ChangeResult } from '../domain/change-result.js';
+import { storedResultOf } from './flush/flush-answers.js';
 
 export interface NaiveEngineOptions {
   /** Plain (not pipelined) connections: each statement waits for the previous answer, as a user writes it. */
@@ -148,9 +149,9 @@ class NaiveEngine implements StockEngine {
     const commit = await client.query('COMMIT');
     assert(commit.command === 'COMMIT', 'a transaction without errors did not commit');
     return {
-      product_id: op.productId, delta: op.delta, before_stock: beforeStock, after_stock: updated.stock,
+      productId: op.productId, delta: op.delta, reservedDelta: 0, beforeStock, afterStock: updated.stock,
       stock: updated.stock, reserved: updated.reserved, available: updated.available, version: updated.version,
-      log_id: logId, replayed: false, reserved_delta: 0, reservation_id: null,
+      logId, replayed: false, record: null, reservationId: null, reservation: null,
     };
   }
 
@@ -162,21 +163,17 @@ class NaiveEngine implements StockEngine {
   private async judgeRefusal(client: pg.PoolClient, op: DeltaOp): Promise<ChangeResult | null> {
     await client.query('BEGIN');
     try {
-      const row = (await client.query<ProductRow>(selectProductForUpdate(op.productId))).rows[0];
-      if (row === undefined) throw errors.inventoryNotFound(op.productId);
+      const [state] = productStatesOf((await client.query(selectProductsForUpdate([op.productId]))).rows);
+      if (state === undefined) throw errors.inventoryNotFound(op.productId);
       const key = idempotencyKeyOf(op);
-      const stored = new Map<string, StoredResult>();
-      if (key !== null) {
-        const rows = (await client.query<StoredResultRow>(selectStoredResults(op.productId, [key]))).rows;
-        for (const { idem_key, ...result } of rows) stored.set(idem_key, result);
-      }
-      const decision = planProduct(productStateOf(row), [op], stored).decisions[0]!;
+      const stored = key === null
+        ? new Map()
+        : storedResultsOf((await client.query(selectStoredResults([{ productId: op.productId, idemKey: key, applies: false }]))).rows)
+          .get(op.productId) ?? new Map();
+      const decision = planProduct(state, [op], stored).decisions[0]!;
       switch (decision.kind) {
         case 'refuse': throw decision.error;
-        case 'replay-stored': {
-          const { op_type: _opType, ...first } = decision.result;
-          return { ...first, replayed: true };
-        }
+        case 'replay-stored': return storedResultOf(op, decision.result);
         case 'apply': return null;
         case 'replay-batch':
         case 'defer':
@@ -195,7 +192,7 @@ class NaiveEngine implements StockEngine {
     const writer = this.options.cacheWriter;
     if (writer === null) return;
     const seckillIncrement = op.opType === 'add' ? op.delta : 0;
-    const write = writer.afterCommit(op.productId, answer.available, answer.version, seckillIncrement).catch((error: unknown) => {
+    const write = writer.afterCommit([{ productId: op.productId, available: answer.available, version: answer.version, seckillIncrement }]).catch((error: unknown) => {
       this.options.metrics.redisWriteFailures.inc();
       this.options.log.debug({ err: error, productId: op.productId }, 'redis write after commit failed; reconciliation will repair it');
     });

@@ -4,19 +4,23 @@
  * with load by themselves and a lone request is flushed on the next turn of the event loop rather
  * than after a timer. Only one flush of this actor runs at a time, so two flushes of one product
  * never overlap.
+ *
+ * A flush that fails for a reason a retry cannot cure ('poisoned') is split: its halves are
+ * flushed on their own, before anything else, down to the one op that fails alone, which is
+ * answered alone. Its neighbours commit.
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { assert } from '../assert.js';
+import { assert, assertNever } from '../assert.js';
+import type { ChangeResult } from '../domain/change-result.js';
+import type { StockOp } from '../domain/stock-ops.js';
 import { AppError, errors } from '../errors.js';
 import * as limits from '../limits.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { StockCacheWriter } from '../store/redis/stock-cache.js';
+import type { CacheWrite, StockCacheWriter } from '../store/redis/stock-cache.js';
+import { runFlush } from './flush/flush.js';
+import type { ActorContext, Pending, RequeueReason } from './flush/flush-phases.js';
 import { ProductCache } from './product-cache.js';
-import { flushOnce } from './stock-actor-flush.js';
-import type { ActorContext, Pending } from './stock-actor-types.js';
-import type { ChangeResult } from '../domain/change-result.js';
-import type { StockOp } from '../domain/stock-ops.js';
 
 export interface ActorOptions {
   shardIndex: number;
@@ -33,6 +37,13 @@ export interface ActorOptions {
 
 export class StockActor {
   private readonly mailbox: Pending[] = [];
+  /**
+   * Parts of a poisoned batch, each flushed alone and before the mailbox, first part first. Ops a
+   * part sends back return to its front, so a product's ops keep their order.
+   */
+  private readonly isolating: Pending[][] = [];
+  /** True while the running flush is one of the isolated parts. */
+  private flushingIsolated = false;
   /** Ops in the mailbox plus ops in the running flush: the quantity `queueDepthMax` bounds. */
   private held = 0;
   /** Post-commit Redis writes still under way (their answers may have gone out at the wait bound). */
@@ -53,9 +64,8 @@ export class StockActor {
       metrics: options.metrics,
       log: options.log,
       settle: (pending, answer) => this.settle(pending, answer),
-      requeue: (pendings) => this.requeue(pendings),
-      afterCommit: (productId, available, version, seckillIncrement, answer) =>
-        this.afterCommit(productId, available, version, seckillIncrement, answer),
+      requeue: (pendings, reason) => this.requeue(pendings, reason),
+      afterCommit: (writes, answer) => this.afterCommit(writes, answer),
     };
   }
 
@@ -71,7 +81,9 @@ export class StockActor {
     }
     this.held += 1;
     return new Promise<ChangeResult>((resolve, reject) => {
-      this.mailbox.push({ op, sequence: this.sequence++, enqueuedAtMs: performance.now(), resolve, reject });
+      this.mailbox.push({
+        op, sequence: this.sequence++, enqueuedAtMs: performance.now(), resolve, reject, retries: 0, deferrals: 0, stored: null,
+      });
       this.wake();
     });
   }
@@ -101,28 +113,51 @@ export class StockActor {
 
   private async run(): Promise<void> {
     try {
-      while (this.mailbox.length > 0) {
-        const batch = this.mailbox.splice(0, this.options.flushOpsMax);
+      while (this.isolating.length > 0 || this.mailbox.length > 0) {
+        this.flushingIsolated = this.isolating.length > 0;
+        const batch = this.flushingIsolated ? this.isolating.shift()! : this.mailbox.splice(0, this.options.flushOpsMax);
         const startedMs = performance.now();
         this.options.metrics.flushOps.observe(batch.length);
-        let retry = batch;
-        for (let attempt = 1; retry.length > 0; attempt += 1) {
-          if (attempt > limits.flushAttemptsMax) {
-            for (const pending of retry) this.settle(pending, errors.overloaded('contention on the same products'));
-            break;
-          }
-          retry = await flushOnce(this.context, retry);
-        }
+        if (await runFlush(this.context, batch) === 'poisoned') this.isolate(batch);
         this.options.metrics.flushDuration.observe((performance.now() - startedMs) / 1000);
       }
     } catch (error) {
-      // flushOnce answers every op itself; reaching here is a bug. Crash loudly rather than hang callers.
+      // A flush answers every op itself; reaching here is a bug. Crash loudly rather than hang callers.
       this.options.log.fatal({ err: error, shard: this.options.shardIndex }, 'actor loop failed');
       throw error;
     } finally {
       this.flushing = false;
+      this.flushingIsolated = false;
     }
     this.wakeDrainWaiters();
+  }
+
+  /**
+   * Splits a poisoned batch in two, keeping each product's ops in arrival order (whole products
+   * to each half while there are several, else the product's ops in two runs), or answers the one
+   * op that fails alone. Each split halves a part, so a batch of n ops takes at most 2n flushes.
+   */
+  private isolate(batch: Pending[]): void {
+    this.options.metrics.flushReplans.inc({ reason: 'isolated' });
+    if (batch.length === 1) {
+      this.options.log.error({ shard: this.options.shardIndex, trace_id: batch[0]!.op.traceId, product_id: batch[0]!.op.productId },
+        'an operation fails even alone; answered alone');
+      this.settle(batch[0]!, errors.operationRejected());
+      return;
+    }
+    const products = [...new Set(batch.map((pending) => pending.op.productId))];
+    let first: Pending[];
+    let second: Pending[];
+    if (products.length > 1) {
+      const firstProducts = new Set(products.slice(0, Math.ceil(products.length / 2)));
+      first = batch.filter((pending) => firstProducts.has(pending.op.productId));
+      second = batch.filter((pending) => !firstProducts.has(pending.op.productId));
+    } else {
+      const ordered = [...batch].sort((a, b) => a.sequence - b.sequence);
+      first = ordered.slice(0, Math.ceil(ordered.length / 2));
+      second = ordered.slice(first.length);
+    }
+    this.isolating.unshift(first, second);
   }
 
   private settle(pending: Pending, answer: ChangeResult | AppError): void {
@@ -135,12 +170,41 @@ export class StockActor {
     this.wakeDrainWaiters();
   }
 
-  private requeue(pendings: Pending[]): void {
-    pendings.sort((a, b) => a.sequence - b.sequence);
-    this.mailbox.unshift(...pendings);
+  /**
+   * Ops go back to be judged again. Contention (another writer, a rollback) is bounded per op by
+   * `limits.flushAttemptsMax`, then answered OVERLOADED; a stored key or a deferral always makes
+   * progress (the next plan replays the key; the op ahead commits), so they are asserted, not refused.
+   */
+  private requeue(pendings: Pending[], reason: RequeueReason): void {
+    const again: Pending[] = [];
+    for (const pending of pendings) {
+      switch (reason) {
+        case 'version_moved': case 'rolled_back':
+          pending.retries += 1;
+          if (pending.retries >= limits.flushAttemptsMax) {
+            this.settle(pending, errors.overloaded('contention on the same products'));
+            continue;
+          }
+          break;
+        case 'stored_key':
+          break;
+        case 'deferred':
+          pending.deferrals += 1;
+          assert(pending.deferrals <= this.options.flushOpsMax, 'an op was deferred more often than ops can precede it');
+          break;
+        default:
+          assertNever(reason);
+      }
+      again.push(pending);
+    }
+    if (reason === 'version_moved' || reason === 'stored_key') this.options.metrics.flushReplans.inc({ reason });
+    if (again.length === 0) return;
+    again.sort((a, b) => a.sequence - b.sequence);
+    if (this.flushingIsolated) this.isolating.unshift(again);
+    else this.mailbox.unshift(...again);
   }
 
-  private afterCommit(productId: number, available: number, version: number, seckillIncrement: number, answer: () => void): void {
+  private afterCommit(writes: CacheWrite[], answer: () => void): void {
     const writer = this.options.cacheWriter;
     if (writer === null) return answer();
     let answered = false;
@@ -152,9 +216,9 @@ export class StockActor {
     };
     const timer = setTimeout(answerOnce, this.options.redisWriteWaitMs);
     this.cacheWrites += 1;
-    writer.afterCommit(productId, available, version, seckillIncrement).catch((error: unknown) => {
+    writer.afterCommit(writes).catch((error: unknown) => {
       this.options.metrics.redisWriteFailures.inc();
-      this.options.log.debug({ err: error, productId }, 'redis write after commit failed; reconciliation will repair it');
+      this.options.log.debug({ err: error, products: writes.length }, 'redis write after commit failed; reconciliation will repair it');
     }).finally(() => {
       this.cacheWrites -= 1;
       answerOnce();

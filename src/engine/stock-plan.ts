@@ -11,7 +11,7 @@ import { type ProductChanges, type ProductState } from '../domain/inventory.js';
 import { type ReservationState } from '../domain/reservation.js';
 import { type StoredResult } from '../domain/change-result.js';
 
-export type { PlannedEntry, PlannedReservation } from './stock-plan-ops.js';
+export type { PlannedEntry } from './stock-plan-ops.js';
 
 export type OpDecision =
   | { kind: 'apply'; entryIndex: number }
@@ -121,7 +121,7 @@ function replayOf(
 
 /** The answer to a keyed op whose key already has a committed first result: replay it, or conflict. */
 export function storedReplayOf(op: StockOp, stored: StoredResult): OpDecision {
-  const first: KeyedRequest = { opType: stored.op_type as KeyedRequest['opType'], delta: stored.delta, reservedDelta: stored.reserved_delta };
+  const first: KeyedRequest = { opType: stored.opType, delta: stored.delta, reservedDelta: stored.reservedDelta };
   return sameRequest(first, keyedRequestOf(op)!)
     ? { kind: 'replay-stored', result: stored }
     : { kind: 'refuse', error: errors.idempotencyConflict(describeKey(op), describeRequest(first)) };

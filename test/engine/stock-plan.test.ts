@@ -106,7 +106,10 @@ describe('planProduct', () => {
       const stored = new Map<string, StoredResult>();
       if (random() < 0.3) {
         const delta = -randomInt(random, 1, 6);
-        stored.set(`o:deduct:o1`, { op_type: 'deduct', product_id: 7, delta, reserved_delta: 0, reservation_id: null, before_stock: 0, after_stock: 0, stock: 0, reserved: 0, available: 0, version: 1, log_id: 1 });
+        stored.set(`o:deduct:o1`, {
+          opType: 'deduct', delta, reservedDelta: 0, reservationId: null, reservationExpiresAt: null, beforeStock: 0, afterStock: 0,
+          stock: 0, reserved: 0, available: 0, version: 1, logId: 1, storedAt: new Date(0),
+        });
       }
       const expected = model(initial, ops, stored);
       const plan = planProduct(initial, ops, stored);

@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import type { Config } from '../../config/config-types.js';
+import { pipelineOption } from './pg-internals.js';
 import { installPgTypeParsers } from './pg-types.js';
 
 export type PostgresConfig = Config['database']['postgres'];
@@ -40,7 +41,7 @@ export function createPool(config: PostgresConfig, options: PoolOptions): pg.Poo
     statement_timeout: config.statement_timeout_ms,
     application_name: options.applicationName,
     keepAlive: true,
-    ...({ pipeline: options.pipeline } as object),
+    ...pipelineOption(options.pipeline),
   });
   // An idle client losing its connection emits 'error' on the pool; without a listener that would
   // crash the process. The pool drops the client, and the next checkout connects afresh.

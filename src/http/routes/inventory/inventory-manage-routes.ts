@@ -7,8 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import { errors } from '../../../errors.js';
 import type { UpdateOp } from '../../../domain/stock-ops.js';
 import type { Services } from '../../../services.js';
-import { selectInventory } from '../../../store/postgres/inventory-queries.js';
 import { selectInventories, selectInventoryPage } from '../../../store/postgres/inventory-list-queries.js';
+import { assert } from '../../../assert.js';
+import { inventoryBody } from '../../change-body.js';
 import { ok } from '../../envelope.js';
 import { pageOf, parseCursor } from '../../pagination.js';
 import {
@@ -42,10 +43,9 @@ export async function inventoryManageRoutes(app: FastifyInstance, services: Serv
   }, async (request) => {
     const productId = request.params.productId;
     const result = await services.engine.submit(updateOpOf(productId, request.body, request.traceId));
-    const row = await selectInventory(services.readPool, productId);
-    if (row === null) throw errors.inventoryNotFound(productId);
-    // Read after the commit: a change that landed just after this one may already show.
-    return ok(row, `Inventory updated (the update committed version ${result.version}).`);
+    // The row as this update's commit left it, from the engine: no read after the commit.
+    assert(result.record !== null, 'an applied update answered without its row');
+    return ok(inventoryBody(result.record), `Inventory updated (the update committed version ${result.version}).`);
   });
 }
 

@@ -9,8 +9,8 @@ import { errors } from '../../../errors.js';
 import type { ChangeResult } from '../../../domain/change-result.js';
 import type { FinishReservationOp } from '../../../domain/stock-ops.js';
 import type { Services } from '../../../services.js';
-import { selectReservation, type ReservationView } from '../../../store/postgres/reservation-queries.js';
-import { changeBody, type ChangeBody } from '../../change-body.js';
+import { selectReservation } from '../../../store/postgres/reservation-queries.js';
+import { changeBody, reservationBody, type ChangeBody, type ReservationBody } from '../../change-body.js';
 import { ok } from '../../envelope.js';
 import {
   finishReservationSchema, getReservationSchema, reserveSchema, type FinishReservationBody, type ReserveBody,
@@ -63,10 +63,21 @@ export async function reservationRoutes(app: FastifyInstance, services: Services
   });
 }
 
-/** The reservation as it is now, with the stock its change left. */
-async function changeView(services: Services, result: ChangeResult): Promise<ReservationView & Omit<ChangeBody, 'product_id'>> {
-  assert(result.reservation_id !== null, 'a reservation op answered without its reservation');
-  const reservation = await selectReservation(services.readPool, result.reservation_id);
-  assert(reservation !== null, 'a committed reservation has no row');
+/**
+ * The reservation as the commit left it, with the product's stock after that commit: built from
+ * what the engine committed, so a failure after the commit cannot turn the answer into "nothing
+ * was applied". Only a replay of a reserve stored before expiries were kept with their first
+ * results reads the reservation; if that read fails, the answer says to retry (the reserve is
+ * committed, and a retry replays it).
+ */
+async function changeView(services: Services, result: ChangeResult): Promise<ReservationBody & ChangeBody> {
+  assert(result.reservationId !== null, 'a reservation op answered without its reservation');
+  let reservation = result.reservation === null ? null : reservationBody(result.reservation);
+  if (reservation === null) {
+    reservation = await selectReservation(services.readPool, result.reservationId).catch(() => {
+      throw errors.commitOutcomeUnknown();
+    });
+    assert(reservation !== null, 'a committed reservation has no row');
+  }
   return { ...changeBody(result), ...reservation };
 }

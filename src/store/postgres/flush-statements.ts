@@ -1,0 +1,323 @@
+/**
+ * The statements of an engine flush, set-based: whatever the number of products in a flush, it
+ * costs a constant number of statements (named prepared statements, parsed once per connection),
+ * each taking its rows as arrays (`unnest`). The SQL and the row shapes live here; the engine
+ * decides what to write (`src/engine/flush/`).
+ */
+import type { QueryConfig } from 'pg';
+import { assert } from '../../assert.js';
+import type { StoredResult } from '../../domain/change-result.js';
+import type { InventoryRecord, InventoryStatus, ProductState } from '../../domain/inventory.js';
+import type { LogEntry } from '../../domain/log-entry.js';
+import type { ReservationState, ReservationStatus } from '../../domain/reservation.js';
+import type { LogOpType } from '../../domain/stock-ops.js';
+import { bigintArrayLiteral, textArrayLiteral } from './array-literals.js';
+
+// ---- The load round: rows locked and read in one round trip, when a flush needs them ----
+
+interface ProductRow {
+  product_id: number; stock: number; reserved: number; version: number;
+  status: InventoryStatus; min_stock: number; max_stock: number;
+}
+
+/**
+ * Locks and reads the flush's products, in product order: every writer (flushes of other
+ * instances, order holds) takes its row locks in that one order, so none of them deadlock.
+ */
+export function selectProductsForUpdate(productIds: readonly number[]): QueryConfig {
+  return {
+    name: 'flush_select_products_for_update',
+    text: `SELECT product_id, stock, reserved, version, status, min_stock, max_stock
+             FROM inventories WHERE product_id = ANY($1::bigint[]) ORDER BY product_id FOR UPDATE`,
+    values: [bigintArrayLiteral(productIds)],
+  };
+}
+
+export function productStatesOf(rows: readonly ProductRow[]): ProductState[] {
+  return rows.map((row) => ({
+    productId: row.product_id, stock: row.stock, reserved: row.reserved, version: row.version,
+    status: row.status, minStock: row.min_stock, maxStock: row.max_stock,
+  }));
+}
+
+/** A keyed op's key, with whether the flush applies it (a stored applied key holds its product back). */
+export interface KeyLookup { productId: number; idemKey: string; applies: boolean }
+
+const storedColumns = `i.product_id, i.idem_key, i.op_type, i.delta, i.reserved_delta, i.before_stock, i.after_stock,
+       i.stock, i.reserved, i.available, i.version, i.log_id, i.reservation_id, i.reservation_expires_at, i.created_at`;
+
+interface StoredRow {
+  product_id: number; idem_key: string; op_type: LogOpType; delta: number; reserved_delta: number;
+  before_stock: number; after_stock: number; stock: number; reserved: number; available: number; version: number;
+  log_id: number; reservation_id: number | null; reservation_expires_at: Date | string | null; created_at: Date | string;
+}
+
+/** Stored first results of the given keys (read under the products' row locks in the load round). */
+export function selectStoredResults(keys: readonly KeyLookup[]): QueryConfig {
+  return {
+    name: 'flush_select_stored_results',
+    text: `SELECT ${storedColumns}
+             FROM unnest($1::bigint[], $2::text[]) AS k(product_id, idem_key)
+             JOIN inventory_idempotency i ON i.product_id = k.product_id AND i.idem_key = k.idem_key`,
+    values: [bigintArrayLiteral(keys.map((key) => key.productId)), textArrayLiteral(keys.map((key) => key.idemKey))],
+  };
+}
+
+/** Stored results by product, then by key. */
+export type StoredByProduct = Map<number, Map<string, StoredResult>>;
+
+export function storedResultsOf(rows: readonly StoredRow[], into: StoredByProduct = new Map()): StoredByProduct {
+  for (const row of rows) {
+    let byKey = into.get(row.product_id);
+    if (byKey === undefined) into.set(row.product_id, (byKey = new Map()));
+    byKey.set(row.idem_key, {
+      opType: row.op_type, delta: row.delta, reservedDelta: row.reserved_delta,
+      beforeStock: row.before_stock, afterStock: row.after_stock,
+      stock: row.stock, reserved: row.reserved, available: row.available, version: row.version,
+      logId: row.log_id, reservationId: row.reservation_id,
+      reservationExpiresAt: row.reservation_expires_at === null ? null : new Date(row.reservation_expires_at),
+      storedAt: new Date(row.created_at),
+    });
+  }
+  return into;
+}
+
+export interface ReservationLookup { productId: number; reservationId: number }
+
+interface ReservationRow {
+  id: number; product_id: number; status: ReservationStatus; quantity: number; order_id: string;
+  due: boolean; expires_at: Date; created_at: Date;
+}
+
+/**
+ * The reservations a flush ends, read after the products' row locks are held: every change of a
+ * reservation commits together with a version bump of its product, so this read is current.
+ */
+export function selectReservations(lookups: readonly ReservationLookup[]): QueryConfig {
+  return {
+    name: 'flush_select_reservations',
+    text: `SELECT r.id, r.product_id, r.status, r.quantity, r.order_id, r.expires_at <= now() AS due, r.expires_at, r.created_at
+             FROM unnest($1::bigint[], $2::bigint[]) AS k(product_id, id)
+             JOIN inventory_reservations r ON r.product_id = k.product_id AND r.id = k.id`,
+    values: [bigintArrayLiteral(lookups.map((l) => l.productId)), bigintArrayLiteral(lookups.map((l) => l.reservationId))],
+  };
+}
+
+export function reservationStatesOf(rows: readonly ReservationRow[]): Map<number, Map<number, ReservationState>> {
+  const byProduct = new Map<number, Map<number, ReservationState>>();
+  for (const row of rows) {
+    let byId = byProduct.get(row.product_id);
+    if (byId === undefined) byProduct.set(row.product_id, (byId = new Map()));
+    byId.set(row.id, {
+      id: row.id, status: row.status, quantity: row.quantity, orderId: row.order_id, due: row.due,
+      expiresAt: row.expires_at, createdAt: row.created_at,
+    });
+  }
+  return byProduct;
+}
+
+// ---- The write: one statement applies every product of the flush ----
+
+/** One product's versioned change: the net of its applied entries, and the fields an update sets. */
+export interface ProductWrite {
+  productId: number;
+  /** The version the plan was computed from: the UPDATE applies only while the row is still at it. */
+  baseVersion: number;
+  netStock: number;
+  netReserved: number;
+  productName: string | null;
+  status: InventoryStatus | null;
+  minStock: number | null;
+  maxStock: number | null;
+}
+
+export interface FlushWrite {
+  /** Random token written on every log row of the flush: after a lost connection, its trace. */
+  flushId: number;
+  /** In product order. */
+  products: readonly ProductWrite[];
+  /** Grouped by product (in `products` order), each product's in arrival order. */
+  entries: readonly LogEntry[];
+  /** Every keyed op of the flush; stored ones come back, and hold back their product when it applies them. */
+  keys: readonly KeyLookup[];
+  /** Products whose refusals were judged on a cached state: their current version comes back. */
+  versionChecks: readonly number[];
+}
+
+/**
+ * Applies a whole flush in one statement (its own transaction when sent alone):
+ * - `known`: the stored first results of the flush's keys. A product with an applied entry whose
+ *   key is already stored is held back (`blocked`): nothing of it is written, and the engine
+ *   re-plans it with the stored result, which then replays — no failed insert, no rollback.
+ * - `locked`: the other products' rows, locked in product order (one global lock order).
+ * - `upd`: each product's versioned UPDATE; a product whose version moved updates nothing, and
+ *   with it nothing else of that product is written.
+ * - `entry` → `logged`, `keyed`, `created`, `finished`: log rows, idempotency records and the
+ *   reservations created or ended, for the updated products only. Log and reservation ids are
+ *   drawn in arrival order (PostgreSQL evaluates volatile output expressions after ORDER BY).
+ * The answer has one row per updated product (`applied`), per stored key (`stored`) and per
+ * version check (`version`).
+ */
+const applyFlushText = `
+WITH known AS MATERIALIZED (
+  SELECT ${storedColumns}, k.applies
+    FROM unnest($24::bigint[], $25::text[], $26::boolean[]) AS k(product_id, idem_key, applies)
+    JOIN inventory_idempotency i ON i.product_id = k.product_id AND i.idem_key = k.idem_key
+), plan AS MATERIALIZED (
+  SELECT p.*
+    FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::bigint[])
+         AS p(product_id, base_version, net_stock, net_reserved, product_name, status, min_stock, max_stock)
+   WHERE NOT EXISTS (SELECT 1 FROM known WHERE known.product_id = p.product_id AND known.applies)
+), locked AS MATERIALIZED (
+  SELECT i.product_id FROM inventories i
+   WHERE i.product_id IN (SELECT product_id FROM plan)
+   ORDER BY i.product_id FOR UPDATE
+), upd AS (
+  UPDATE inventories i
+     SET stock = i.stock + p.net_stock, reserved = i.reserved + p.net_reserved,
+         version = i.version + 1, updated_at = clock_timestamp(),
+         product_name = COALESCE(p.product_name, i.product_name), status = COALESCE(p.status, i.status),
+         min_stock = COALESCE(p.min_stock, i.min_stock), max_stock = COALESCE(p.max_stock, i.max_stock)
+    FROM plan p
+   WHERE i.product_id = p.product_id AND i.version = p.base_version
+     AND i.product_id IN (SELECT product_id FROM locked)
+  RETURNING i.product_id, i.product_name, i.stock, i.reserved, i.available, i.version, i.status,
+            i.min_stock, i.max_stock, i.created_at, i.updated_at
+), entry AS MATERIALIZED (
+  SELECT e.ord, e.product_id, nextval('inventory_logs_id_seq') AS log_id, e.op_type, e.delta, e.reserved_delta,
+         e.before_stock, e.after_stock, e.order_id, e.reason, e.operator, e.trace_id, e.idem_key, e.res_action,
+         CASE WHEN e.res_action = 'create' THEN nextval('inventory_reservations_id_seq') ELSE e.res_id END AS reservation_id,
+         CASE WHEN e.res_action = 'create' THEN now() + e.ttl_seconds * interval '1 second' END AS expires_at
+    FROM unnest($10::bigint[], $11::text[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[],
+                $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::bigint[], $23::bigint[])
+         WITH ORDINALITY AS e(product_id, op_type, delta, reserved_delta, before_stock, after_stock,
+                              order_id, reason, operator, trace_id, idem_key, res_action, res_id, ttl_seconds, ord)
+   WHERE e.product_id IN (SELECT product_id FROM upd)
+   ORDER BY e.ord
+), logged AS (
+  INSERT INTO inventory_logs (id, product_id, op_type, delta, reserved_delta, before_stock, after_stock,
+                              order_id, reason, operator, trace_id, flush_id)
+  SELECT log_id, product_id, op_type, delta, reserved_delta, before_stock, after_stock,
+         order_id, reason, operator, trace_id, $1::bigint
+    FROM entry
+), keyed AS (
+  INSERT INTO inventory_idempotency (product_id, idem_key, op_type, delta, reserved_delta, log_id, before_stock,
+                                     after_stock, stock, reserved, available, version, reservation_id,
+                                     reservation_expires_at)
+  SELECT e.product_id, e.idem_key, e.op_type, e.delta, e.reserved_delta, e.log_id, e.before_stock, e.after_stock,
+         u.stock, u.reserved, u.available, u.version, e.reservation_id, e.expires_at
+    FROM entry e JOIN upd u ON u.product_id = e.product_id
+   WHERE e.idem_key IS NOT NULL
+), created AS (
+  INSERT INTO inventory_reservations (id, product_id, order_id, quantity, status, expires_at, reserve_log_id)
+  SELECT reservation_id, product_id, order_id, reserved_delta, 'pending', expires_at, log_id
+    FROM entry
+   WHERE res_action = 'create'
+), finished AS (
+  UPDATE inventory_reservations r
+     SET status = e.res_action, final_log_id = e.log_id, updated_at = now()
+    FROM entry e
+   WHERE e.res_action IN ('confirmed', 'released', 'expired')
+     AND r.product_id = e.product_id AND r.id = e.reservation_id AND r.status = 'pending'
+  RETURNING r.product_id
+), per_product AS (
+  SELECT product_id, array_agg(log_id ORDER BY ord) AS log_ids, array_agg(reservation_id ORDER BY ord) AS reservation_ids
+    FROM entry GROUP BY product_id
+)
+SELECT 'applied' AS kind, u.product_id, u.version, u.stock, u.reserved, u.available, u.product_name, u.status,
+       u.min_stock, u.max_stock, u.created_at, u.updated_at, now() AS committed_at, g.log_ids, g.reservation_ids,
+       (SELECT count(*)::int FROM finished f WHERE f.product_id = u.product_id) AS finished_rows, NULL::json AS stored
+  FROM upd u JOIN per_product g ON g.product_id = u.product_id
+UNION ALL
+SELECT 'stored', k.product_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       row_to_json(k)
+  FROM known k
+UNION ALL
+SELECT 'version', i.product_id, i.version, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM inventories i WHERE i.product_id = ANY($27::bigint[])`;
+
+export function applyFlush(write: FlushWrite): QueryConfig {
+  const { products, entries, keys } = write;
+  assert(products.length > 0 || write.versionChecks.length > 0 || keys.length > 0, 'an empty flush statement');
+  const productNumbers = (pick: (product: ProductWrite) => number | null) => bigintArrayLiteral(products.map(pick));
+  const productTexts = (pick: (product: ProductWrite) => string | null) => textArrayLiteral(products.map(pick));
+  const numbers = (pick: (entry: LogEntry) => number | null) => bigintArrayLiteral(entries.map(pick));
+  const texts = (pick: (entry: LogEntry) => string | null) => textArrayLiteral(entries.map(pick));
+  return {
+    name: 'flush_apply',
+    text: applyFlushText,
+    values: [
+      write.flushId,
+      productNumbers((p) => p.productId), productNumbers((p) => p.baseVersion), productNumbers((p) => p.netStock),
+      productNumbers((p) => p.netReserved), productTexts((p) => p.productName), productTexts((p) => p.status),
+      productNumbers((p) => p.minStock), productNumbers((p) => p.maxStock),
+      numbers((e) => e.productId), texts((e) => e.opType), numbers((e) => e.delta), numbers((e) => e.reservedDelta),
+      numbers((e) => e.beforeStock), numbers((e) => e.afterStock),
+      texts((e) => e.orderId), texts((e) => e.reason), texts((e) => e.operator), texts((e) => e.traceId),
+      texts((e) => e.idemKey), texts((e) => e.reservation?.action ?? null),
+      numbers(({ reservation }) => (reservation !== null && reservation.action !== 'create' ? reservation.reservationId : null)),
+      numbers(({ reservation }) => (reservation?.action === 'create' ? reservation.ttlSeconds : null)),
+      bigintArrayLiteral(keys.map((key) => key.productId)), textArrayLiteral(keys.map((key) => key.idemKey)),
+      `{${keys.map((key) => (key.applies ? 't' : 'f')).join(',')}}`,
+      bigintArrayLiteral(write.versionChecks),
+    ],
+  };
+}
+
+/** What one product's UPDATE committed. */
+export interface AppliedProduct {
+  record: InventoryRecord;
+  /** The log rows written, in arrival order. */
+  logIds: number[];
+  /** Per log row: the reservation it created or ended, else null. */
+  reservationIds: (number | null)[];
+  /** Reservations the statement ended; must equal the confirm/release/expire entries. */
+  finishedRows: number;
+  /** The transaction's time: `now()`, the created_at of its log rows and reservations. */
+  committedAt: Date;
+}
+
+export interface FlushOutcomeRows {
+  applied: Map<number, AppliedProduct>;
+  /** Stored first results of the flush's keys, found before it wrote. */
+  stored: StoredByProduct;
+  /** Current versions of the products named in `versionChecks`. */
+  versions: Map<number, number>;
+}
+
+interface ApplyRow {
+  kind: 'applied' | 'stored' | 'version';
+  product_id: number; version: number; stock: number; reserved: number; available: number;
+  product_name: string; status: InventoryStatus; min_stock: number; max_stock: number;
+  created_at: Date; updated_at: Date; committed_at: Date;
+  log_ids: number[]; reservation_ids: (number | null)[]; finished_rows: number;
+  stored: StoredRow | null;
+}
+
+export function flushOutcomeRowsOf(rows: readonly ApplyRow[]): FlushOutcomeRows {
+  const outcome: FlushOutcomeRows = { applied: new Map(), stored: new Map(), versions: new Map() };
+  const storedRows: StoredRow[] = [];
+  for (const row of rows) {
+    switch (row.kind) {
+      case 'applied':
+        outcome.applied.set(row.product_id, {
+          record: {
+            productId: row.product_id, productName: row.product_name, stock: row.stock, reserved: row.reserved,
+            available: row.available, version: row.version, status: row.status, minStock: row.min_stock,
+            maxStock: row.max_stock, createdAt: row.created_at, updatedAt: row.updated_at,
+          },
+          logIds: row.log_ids, reservationIds: row.reservation_ids, finishedRows: row.finished_rows,
+          committedAt: row.committed_at,
+        });
+        break;
+      case 'stored':
+        storedRows.push(row.stored!);
+        break;
+      case 'version':
+        outcome.versions.set(row.product_id, row.version);
+        break;
+    }
+  }
+  storedResultsOf(storedRows, outcome.stored);
+  return outcome;
+}
