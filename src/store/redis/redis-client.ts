@@ -29,6 +29,9 @@ export function redisOptions(config: RedisConfig): RedisOptions {
   };
 }
 
+/** Script commands defined with a variable number of keys (see `stock-cache.ts`). */
+export const clusterScriptCommands = ['setStocksIfNotOlder', 'incrementStocks'];
+
 export function createRedisClient(config: RedisConfig, connectionName: string): RedisClient {
   const options = { ...redisOptions(config), connectionName };
   const client: RedisClient = config.cluster.enable
@@ -39,6 +42,10 @@ export function createRedisClient(config: RedisConfig, connectionName: string): 
         redisOptions: options,
         enableOfflineQueue: false,
         enableAutoPipelining: true,
+        // ioredis groups auto-pipelined commands by the slot of their first string argument and
+        // then refuses a pipeline whose commands' keys map to different nodes' slot groups: the
+        // multi-key stock scripts (one call per slot already) are sent on their own.
+        autoPipeliningIgnoredCommands: clusterScriptCommands,
         lazyConnect: true,
         clusterRetryStrategy: (attempt) => Math.min(attempt * 100, reconnectDelayMaxMs),
       })

@@ -64,20 +64,20 @@ export async function reservationRoutes(app: FastifyInstance, services: Services
 }
 
 /**
- * The reservation as the commit left it, with the product's stock after that commit: built from
- * what the engine committed, so a failure after the commit cannot turn the answer into "nothing
- * was applied". Only a replay of a reserve stored before expiries were kept with their first
- * results reads the reservation; if that read fails, the answer says to retry (the reserve is
- * committed, and a retry replays it).
+ * The reservation with the product's stock after the change. A change committed now is answered
+ * from what the engine committed, so a failure after the commit cannot turn the answer into
+ * "nothing was applied". A replay shows the reservation as it is now (confirmed, released …):
+ * that needs a read, and if the read fails the answer says to retry, which replays again.
  */
 async function changeView(services: Services, result: ChangeResult): Promise<ReservationBody & ChangeBody> {
   assert(result.reservationId !== null, 'a reservation op answered without its reservation');
-  let reservation = result.reservation === null ? null : reservationBody(result.reservation);
-  if (reservation === null) {
-    reservation = await selectReservation(services.readPool, result.reservationId).catch(() => {
-      throw errors.commitOutcomeUnknown();
-    });
-    assert(reservation !== null, 'a committed reservation has no row');
+  if (!result.replayed) {
+    assert(result.reservation !== null, 'a committed reservation change answered without its reservation');
+    return { ...changeBody(result), ...reservationBody(result.reservation) };
   }
-  return { ...changeBody(result), ...reservation };
+  const current = await selectReservation(services.readPool, result.reservationId).catch(() => {
+    throw errors.commitOutcomeUnknown();
+  });
+  assert(current !== null, 'a committed reservation has no row');
+  return { ...changeBody(result), ...current };
 }
