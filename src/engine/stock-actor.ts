@@ -31,6 +31,8 @@ export interface ActorOptions {
   flushOpsMax: number;
   queueDepthMax: number;
   cachedProductsMax: number;
+  /** After a lost connection, how long to ask whether a write landed before answering "unknown". */
+  outcomeResolveMs: number;
   metrics: Metrics;
   log: Logger;
 }
@@ -63,6 +65,7 @@ export class StockActor {
       products: new ProductCache(options.cachedProductsMax),
       metrics: options.metrics,
       log: options.log,
+      outcomeDeadline: { deadlineMs: options.outcomeResolveMs, retryMs: limits.outcomeResolveRetryMs },
       settle: (pending, answer) => this.settle(pending, answer),
       requeue: (pendings, reason) => this.requeue(pendings, reason),
       afterCommit: (writes, answer) => this.afterCommit(writes, answer),

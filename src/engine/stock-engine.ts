@@ -26,6 +26,8 @@ export interface BatchedEngineOptions {
   redisWriteWaitMs: number;
   /** Products each actor keeps in memory; `limits.shardCachedProductsMax` unless a test asks for fewer. */
   cachedProductsMax?: number;
+  /** `limits.outcomeResolveMs` unless a test asks for less. */
+  outcomeResolveMs?: number;
   pool: pg.Pool;
   cacheWriter: StockCacheWriter | null;
   metrics: Metrics;
@@ -41,6 +43,7 @@ export function createBatchedEngine(options: BatchedEngineOptions): StockEngine 
     flushOpsMax: options.flushOpsMax,
     queueDepthMax: options.queueDepthMax,
     cachedProductsMax: options.cachedProductsMax ?? limits.shardCachedProductsMax,
+    outcomeResolveMs: options.outcomeResolveMs ?? limits.outcomeResolveMs,
     metrics: options.metrics,
     log: options.log,
   }));

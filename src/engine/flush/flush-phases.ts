@@ -26,6 +26,7 @@ import type { FlushOutcomeRows, FlushWrite } from '../../store/postgres/flush-st
 import type { CacheWrite } from '../../store/redis/stock-cache.js';
 import type { ProductCache } from '../product-cache.js';
 import type { ProductPlan } from '../stock-plan.js';
+import type { OutcomeDeadline } from './flush-outcome.js';
 
 /** An operation waiting in (or being flushed by) an actor, with its caller's continuation. */
 export interface Pending {
@@ -62,6 +63,8 @@ export interface ActorContext {
   readonly products: ProductCache;
   readonly metrics: Metrics;
   readonly log: Logger;
+  /** How long to keep asking PostgreSQL whether a write landed after its connection died. */
+  readonly outcomeDeadline: OutcomeDeadline;
   /** Answer a caller and release its place in the queue. */
   settle(pending: Pending, answer: ChangeResult | AppError): void;
   /** Send ops back to be judged in a later flush; the actor bounds how often. */

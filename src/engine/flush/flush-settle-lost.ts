@@ -7,7 +7,6 @@ import { assertNever } from '../../assert.js';
 import type { ChangeResult } from '../../domain/change-result.js';
 import { idempotencyKeyOf } from '../../domain/stock-ops.js';
 import { AppError, errors } from '../../errors.js';
-import * as limits from '../../limits.js';
 import type { CacheWrite } from '../../store/redis/stock-cache.js';
 import { answersOf, storedResultOf } from './flush-answers.js';
 import { resolveFlushOutcome } from './flush-outcome.js';
@@ -21,8 +20,7 @@ export async function settleAfterConnectionLoss(
   for (const product of planned.products) ctx.products.delete(product.loaded.productId);
   const updating = planned.products.filter((product) => product.confirmation === 'update');
   const outcome = updating.length === 0 ? { landed: false as const } : await resolveFlushOutcome(
-    ctx.pool, updating.map((product) => product.plan!), flushId, backendPid,
-    { deadlineMs: limits.outcomeResolveMs, retryMs: limits.outcomeResolveRetryMs },
+    ctx.pool, updating.map((product) => product.plan!), flushId, backendPid, ctx.outcomeDeadline,
   );
   const cacheWrites: CacheWrite[] = [];
   const afterWrite: [Pending, ChangeResult | AppError][] = [];
