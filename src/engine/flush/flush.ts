@@ -93,7 +93,9 @@ function rolledBack(ctx: ActorContext, batch: Pending[], planned: PlannedFlush, 
 function failed(ctx: ActorContext, batch: Pending[], error: Error): FlushEnd {
   const failure = databaseFailureOf(error);
   if (failure === null) {
-    ctx.log.error({ err: error, shard: ctx.shardIndex, ops: batch.length }, 'flush failed; isolating its operations');
+    // The op that causes it is logged at error once it is found alone (`stock-actor.ts`).
+    ctx.log.warn({ err: { message: error.message, code: (error as { code?: string }).code }, shard: ctx.shardIndex, ops: batch.length },
+      'flush failed for a reason a retry cannot cure; isolating its operations');
     return 'poisoned';
   }
   for (const pending of batch) ctx.settle(pending, failure);

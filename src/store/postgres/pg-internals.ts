@@ -42,6 +42,11 @@ export function backendPidOf(client: pg.ClientBase): number | null {
   return typeof pid === 'number' && pid > 0 ? pid : null;
 }
 
+/** Whether the client runs in pipelined mode (the option above took effect). */
+export function isPipelined(client: pg.ClientBase): boolean {
+  return (client as unknown as { pipeline?: unknown }).pipeline === true;
+}
+
 /** True when the client has the socket `sendTogether` corks (false would only cost speed). */
 export function canSendTogether(client: pg.ClientBase): boolean {
   const stream = socketOf(client);
