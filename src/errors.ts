@@ -123,6 +123,10 @@ export const errors = {
     new AppError(503, 'COMMIT_OUTCOME_UNKNOWN',
       'The connection to PostgreSQL was lost while committing and the outcome could not be confirmed; ' +
       'retry with the same order_id or idempotency_key so it is applied at most once.', 1),
+  writeOutcomeUnknown: () =>
+    new AppError(503, 'COMMIT_OUTCOME_UNKNOWN',
+      'The connection to PostgreSQL was lost after the change was sent, so it may or may not have been applied. ' +
+      'Read the resource to see which before retrying.', 1),
   shuttingDown: () =>
     new AppError(503, 'SHUTTING_DOWN', 'The service is shutting down; retry on another instance.', 1),
   notInNaiveMode: (kind: string) =>
@@ -186,6 +190,14 @@ export function isConnectionError(error: unknown): boolean {
   }
   return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable|timeout exceeded when trying to connect/i
     .test(error.message);
+}
+
+/** True when the error shows that no connection was made at all, so nothing was sent. */
+export function isConnectFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === pgErrorCodes.cannotConnectNow ||
+    /timeout exceeded when trying to connect|connection timeout/i.test(error.message);
 }
 
 /**

@@ -4,7 +4,7 @@
  * envelope and a message a user can act on; anything else is logged and answered without internals.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { AppError, errors, isConnectionError } from '../errors.js';
+import { AppError, errors, isConnectFailure, isConnectionError } from '../errors.js';
 import * as limits from '../limits.js';
 import { failure } from './envelope.js';
 import { describeValidation } from './validation.js';
@@ -14,7 +14,7 @@ const quietCodes: ReadonlySet<string> = new Set(['OVERLOADED', 'SHUTTING_DOWN'])
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const appError = toAppError(error);
+    const appError = toAppError(error, request.method);
     if (appError === null) {
       request.log.error({ err: error }, 'unexpected error');
     } else if (appError.statusCode >= 500 && !quietCodes.has(appError.code)) {
@@ -30,7 +30,9 @@ export function installErrorHandler(app: FastifyInstance): void {
   });
 }
 
-function toAppError(error: FastifyError): AppError | null {
+const readMethods: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function toAppError(error: FastifyError, method: string): AppError | null {
   if (error instanceof AppError) return error;
   if (error.validation && error.validation.length > 0) {
     return errors.invalidRequest(`${describeValidation(error.validationContext ?? 'body', error.validation[0]!)}.`);
@@ -45,7 +47,11 @@ function toAppError(error: FastifyError): AppError | null {
   if (error.statusCode === 400 && /JSON|Unexpected token|prototype/i.test(error.message)) {
     return errors.validation('body', 'is not valid JSON');
   }
-  if (isConnectionError(error)) return errors.databaseUnavailable();
+  if (isConnectionError(error)) {
+    // A write whose statement may have reached PostgreSQL before the connection died cannot be
+    // answered "nothing was applied"; only a failure to connect at all proves that.
+    return readMethods.has(method) || isConnectFailure(error) ? errors.databaseUnavailable() : errors.writeOutcomeUnknown();
+  }
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     return errors.validation('request', `was refused: ${error.message}`);
   }

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { assert } from '../../../assert.js';
-import { errors } from '../../../errors.js';
+import { databaseFailureOf, errors } from '../../../errors.js';
 import type { ChangeResult } from '../../../domain/change-result.js';
 import type { FinishReservationOp } from '../../../domain/stock-ops.js';
 import type { Services } from '../../../services.js';
@@ -34,7 +34,10 @@ export async function reservationRoutes(app: FastifyInstance, services: Services
 
   const finish = (kind: 'confirm' | 'release', message: string) =>
     async (request: { params: { id: number }; body: FinishReservationBody; traceId: string }) => {
-      const reservation = await selectReservation(services.readPool, request.params.id);
+      // Nothing is submitted yet: a failed read here has applied nothing.
+      const reservation = await selectReservation(services.readPool, request.params.id).catch((error: unknown) => {
+        throw databaseFailureOf(error) ?? error;
+      });
       if (reservation === null) throw errors.reservationNotFound(request.params.id);
       const op: FinishReservationOp = {
         kind, productId: reservation.product_id, reservationId: reservation.reservation_id,
