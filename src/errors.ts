@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'INVENTORY_LOCKED'
   | 'INVENTORY_INACTIVE'
   | 'RESERVATION_NOT_FOUND'
+  | 'RESERVATION_EXISTS'
   | 'RESERVATION_NOT_PENDING'
   | 'RESERVATION_EXPIRED'
   | 'RESERVATION_NOT_EXPIRED'
@@ -106,6 +107,10 @@ export const errors = {
       `Product ${productId} would have stock ${stock}, above its max_stock of ${maxStock}.`),
   reservationNotFound: (reservationId: number) =>
     new AppError(404, 'RESERVATION_NOT_FOUND', `No reservation ${reservationId} exists.`),
+  reservationExists: (productId: number, orderId: string) =>
+    new AppError(409, 'RESERVATION_EXISTS',
+      `Order '${orderId}' already holds a reservation of product ${productId}, made long enough ago that its ` +
+      `first result is no longer kept; find it with GET /api/v1/logs?order_id=${encodeURIComponent(orderId)}, or reserve under a new order_id.`),
   reservationNotPending: (reservationId: number, status: string) =>
     new AppError(409, 'RESERVATION_NOT_PENDING',
       `Reservation ${reservationId} is already ${status}; only a pending reservation can be confirmed or released.`),

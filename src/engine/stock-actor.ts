@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { assert, assertNever } from '../assert.js';
 import type { ChangeResult } from '../domain/change-result.js';
 import type { StockOp } from '../domain/stock-ops.js';
-import { AppError, errors } from '../errors.js';
+import { AppError, errors, pgErrorCodes } from '../errors.js';
 import * as limits from '../limits.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { CacheWrite, StockCacheWriter } from '../store/redis/stock-cache.js';
@@ -35,6 +35,19 @@ export interface ActorOptions {
   outcomeResolveMs: number;
   metrics: Metrics;
   log: Logger;
+}
+
+/**
+ * The answer of the one op a poisoned flush came down to. A reserve whose order already holds a
+ * reservation of the product, while its idempotency key is gone (expired), meets the unique index
+ * of reservations: a clear conflict. Anything else is a failure we did not foresee.
+ */
+function refusalOfPoison(op: StockOp, error: Error): AppError {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  if (op.kind === 'reserve' && code === pgErrorCodes.uniqueViolation && constraint === 'inventory_reservations_order') {
+    return errors.reservationExists(op.productId, op.orderId);
+  }
+  return errors.operationRejected();
 }
 
 export class StockActor {
@@ -121,7 +134,8 @@ export class StockActor {
         const batch = this.flushingIsolated ? this.isolating.shift()! : this.mailbox.splice(0, this.options.flushOpsMax);
         const startedMs = performance.now();
         this.options.metrics.flushOps.observe(batch.length);
-        if (await runFlush(this.context, batch) === 'poisoned') this.isolate(batch);
+        const end = await runFlush(this.context, batch);
+        if (end.kind === 'poisoned') this.isolate(batch, end.error);
         this.options.metrics.flushDuration.observe((performance.now() - startedMs) / 1000);
       }
     } catch (error) {
@@ -140,12 +154,16 @@ export class StockActor {
    * to each half while there are several, else the product's ops in two runs), or answers the one
    * op that fails alone. Each split halves a part, so a batch of n ops takes at most 2n flushes.
    */
-  private isolate(batch: Pending[]): void {
+  private isolate(batch: Pending[], error: Error): void {
     this.options.metrics.flushReplans.inc({ reason: 'isolated' });
     if (batch.length === 1) {
-      this.options.log.error({ shard: this.options.shardIndex, trace_id: batch[0]!.op.traceId, product_id: batch[0]!.op.productId },
-        'an operation fails even alone; answered alone');
-      this.settle(batch[0]!, errors.operationRejected());
+      const { op } = batch[0]!;
+      const answer = refusalOfPoison(op, error);
+      if (answer.code === 'OPERATION_REJECTED') {
+        this.options.log.error({ err: error, shard: this.options.shardIndex, trace_id: op.traceId, product_id: op.productId },
+          'an operation fails even alone; answered alone');
+      }
+      this.settle(batch[0]!, answer);
       return;
     }
     const products = [...new Set(batch.map((pending) => pending.op.productId))];

@@ -12,7 +12,10 @@ export interface Metrics {
   readonly syncDuration: Histogram<'result'>;
   readonly flushes: Counter<'outcome'>;
   readonly flushOps: Histogram;
-  /** Products re-planned: `version_moved` (another writer), `duplicate_key`, `deadlock`. */
+  /**
+   * Flushes judged again: `version_moved` (another writer), `stored_key` (a key committed earlier,
+   * replayed next time), `duplicate_key` / `deadlock` (rolled back), `isolated` (a poisoned flush split).
+   */
   readonly flushReplans: Counter<'reason'>;
   readonly flushDuration: Histogram;
   readonly redisWriteFailures: Counter;
@@ -109,6 +112,6 @@ export function createMetrics(options: MetricsOptions): Metrics {
   };
   // Series with known label values start at 0, so rate() and the dashboard see them before the first event.
   for (const outcome of ['committed', 'rolled_back', 'connection_lost']) metrics.flushes.inc({ outcome }, 0);
-  for (const reason of ['version_moved', 'duplicate_key', 'deadlock']) metrics.flushReplans.inc({ reason }, 0);
+  for (const reason of ['version_moved', 'stored_key', 'duplicate_key', 'deadlock', 'isolated']) metrics.flushReplans.inc({ reason }, 0);
   return metrics;
 }

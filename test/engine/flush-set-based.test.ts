@@ -175,6 +175,24 @@ describe('isolation and bounds', () => {
     await e.drain();
   });
 
+  it('answers a reserve whose expired key meets its old reservation with RESERVATION_EXISTS, alone', async () => {
+    const ids = await products(700, 4);
+    const e = engine();
+    const reserve = (productId: number, orderId: string) => ({
+      kind: 'reserve' as const, productId, quantity: 1, orderId, ttlSeconds: 600, reason: null, operator: null, traceId: null,
+    });
+    await e.submit(reserve(700, 'old-order'));
+    await sql(t.services, `DELETE FROM inventory_idempotency WHERE product_id = 700`); // as if the key expired
+    const answers = await Promise.allSettled([reserve(700, 'old-order'), ...ids.map((id) => reserve(id, 'new-order'))]
+      .map((op) => e.submit(op)));
+    expect(((answers[0] as PromiseRejectedResult).reason as AppError).code).toBe('RESERVATION_EXISTS');
+    expect(answers.slice(1).map((answer) => answer.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect((await rows(ids)).length).toBe(4);
+    const [held] = await sql(t.services, 'SELECT count(*)::int AS n FROM inventory_reservations WHERE product_id = ANY($1)', [ids]);
+    expect(held!.n).toBe(5);
+    await e.drain();
+  });
+
   it('refuses OVERLOADED after the bounded attempts when a product never accepts its update, committing the others', async () => {
     const ids = await products(600, 3);
     await sql(t.services, `CREATE FUNCTION refuse_601() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`);

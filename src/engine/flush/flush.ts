@@ -17,7 +17,10 @@ import { settleCommitted } from './flush-settle.js';
 import { settleAfterConnectionLoss } from './flush-settle-lost.js';
 import { writeFlush } from './flush-write.js';
 
-export type FlushEnd = 'done' | 'poisoned';
+/** 'poisoned' carries the error a retry cannot cure, so the op found alone is answered by it. */
+export type FlushEnd = { kind: 'done' } | { kind: 'poisoned'; error: Error };
+
+const done: FlushEnd = { kind: 'done' };
 
 /** Largest flush token: a positive BIGINT that stays an exact JavaScript number. */
 const flushIdMax = 2 ** 48;
@@ -51,14 +54,14 @@ export async function runFlush(ctx: ActorContext, batch: Pending[]): Promise<Flu
       case 'committed':
         if (planned.write !== null || planned.inTransaction) ctx.metrics.flushes.inc({ outcome: 'committed' });
         settleCommitted(ctx, planned, written.rows);
-        return 'done';
+        return done;
       case 'connection-lost':
         // Give the dead connection back first: finding out what landed needs a connection of its
         // own, and the pool holds one per shard.
         client.release(written.error);
         released = true;
         await settleAfterConnectionLoss(ctx, planned, flushId, written.backendPid);
-        return 'done';
+        return done;
       case 'rolled-back':
         return rolledBack(ctx, batch, planned, written.error);
       default:
@@ -84,7 +87,7 @@ function rolledBack(ctx: ActorContext, batch: Pending[], planned: PlannedFlush, 
     // The cached states may be the reason (a key committed meanwhile): judge under lock next time.
     for (const product of planned.products) ctx.products.delete(product.loaded.productId);
     ctx.requeue(batch, 'rolled_back');
-    return 'done';
+    return done;
   }
   return failed(ctx, batch, error);
 }
@@ -96,8 +99,8 @@ function failed(ctx: ActorContext, batch: Pending[], error: Error): FlushEnd {
     // The op that causes it is logged at error once it is found alone (`stock-actor.ts`).
     ctx.log.warn({ err: { message: error.message, code: (error as { code?: string }).code }, shard: ctx.shardIndex, ops: batch.length },
       'flush failed for a reason a retry cannot cure; isolating its operations');
-    return 'poisoned';
+    return { kind: 'poisoned', error };
   }
   for (const pending of batch) ctx.settle(pending, failure);
-  return 'done';
+  return done;
 }
