@@ -30,6 +30,11 @@ export const outcomeResolveMs = 5_000;
 /** Pause between two attempts to resolve an unknown commit outcome. */
 export const outcomeResolveRetryMs = 100;
 
+/**
+ * Distinct product ids one coalesced read asks for (GET /api/v1/inventory/:id requests arriving in
+ * one turn of the event loop): bounds one query's array and answer, like a batch get.
+ */
+export const readCoalesceIdsMax = 1000;
 /** Items in one batch request (sync batch, batch get): the contract's limit. */
 export const batchItemsMax = 1000;
 /** Rows in one page of a list or history answer. */
