@@ -14,17 +14,8 @@ module.exports = {
       name: 'store-imports-upward',
       comment: 'src/store sits below the engine and the other services: it speaks domain types only.',
       severity: 'error',
-      from: { path: '^src/store/', pathNot: '^src/store/postgres/flush-queries\\.ts$' },
+      from: { path: '^src/store/' },
       to: { path: above([...serviceLayers, 'http']) },
-    },
-    {
-      // The one known exception: flush-queries.ts still takes its plan types from the engine's
-      // planner. The engine rewrite (issue 10) removes it; then delete this rule and the pathNot above.
-      name: 'flush-queries-imports-upward',
-      comment: 'Only the planner types of src/engine/stock-plan.ts, until issue 10 lands.',
-      severity: 'error',
-      from: { path: '^src/store/postgres/flush-queries\\.ts$' },
-      to: { path: above([...serviceLayers, 'http']), pathNot: '^src/engine/stock-plan\\.ts$' },
     },
     {
       name: 'domain-imports-a-layer',

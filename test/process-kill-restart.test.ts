@@ -42,7 +42,9 @@ it('SIGKILL mid-load, restart, retry unanswered keys: exact stock, nothing twice
       if (killed) return; // this client's remaining keys were never sent
     }
   });
-  await sleep(400);
+  // Kill mid-load: once some answers came back, while the rest are in flight.
+  const deadline = Date.now() + 20_000;
+  while ([...attempts.values()].filter((a) => a.status === 200).length < 20 && Date.now() < deadline) await sleep(10);
   killed = true;
   await started.stop('SIGKILL');
   await Promise.all(load);

@@ -87,10 +87,11 @@ describe('GET /api/v1/stats/service after known traffic', () => {
       success_rate: 4 / 7,
     });
     // Every op was sent after the previous answer: seven batches of one. The replay was planned on
-    // the cached product as a new deduction; its key's unique index rolled that flush back, and the
-    // retry (under the row lock, with the stored result) replayed it: eight flush transactions.
+    // the cached product as a new deduction; the flush statement found its key stored and held the
+    // product back (no rollback), and the next batch replayed the stored result without a statement:
+    // eight batches, seven committed statements.
     expect(stats.flushes).toEqual({
-      total: 8, by_outcome: { committed: 7, rolled_back: 1, connection_lost: 0 }, batches: 7, batched_ops: 7, mean_batch_size: 1,
+      total: 7, by_outcome: { committed: 7, rolled_back: 0, connection_lost: 0 }, batches: 8, batched_ops: 8, mean_batch_size: 1,
     });
     expect(stats.queue_depth_total).toBe(0);
   });

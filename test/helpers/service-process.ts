@@ -55,7 +55,8 @@ export class ServiceProcess {
     child.stderr!.on('data', (chunk) => { this.output += chunk; });
     child.on('exit', (code) => { this.exitCode = code; });
     this.child = child;
-    for (let attempt = 0; attempt < 200; attempt += 1) {
+    // tsx compiles on start: on a busy machine that alone can take several seconds.
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
       if (this.exitCode !== null) throw new Error(`service exited with ${this.exitCode}: ${this.output}`);
       try {
         const health = await fetch(`${this.url}/health`);
