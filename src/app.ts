@@ -26,7 +26,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     // connection for 45 s: pass it here, checked at a quarter of the limit (50 ms to 1 s).
     http: {
       requestTimeout: services.config.server.request_timeout_ms,
-      connectionsCheckingInterval: Math.min(1000, Math.max(50, services.config.server.request_timeout_ms / 4)),
+      connectionsCheckingInterval: limits.connectionsCheckingIntervalMs(services.config.server.request_timeout_ms),
     },
     // Requests that reach a closing instance get our envelope (503 SHUTTING_DOWN), not fastify's.
     return503OnClosing: false,
