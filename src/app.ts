@@ -8,6 +8,7 @@ import * as limits from './limits.js';
 import type { Services } from './services.js';
 import { installAuth } from './http/auth.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { installJsonBodyParser } from './http/json-body.js';
 import { installTraceIds, traceIdFromHeader } from './http/trace-id.js';
 import { validatorCompiler } from './http/validation.js';
 import { registerOpenApi } from './http/openapi.js';
@@ -37,6 +38,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   // Every body is JSON; text/plain would otherwise reach validation as a string.
   app.removeContentTypeParser('text/plain');
+  installJsonBodyParser(app);
   installErrorHandler(app);
   installTraceIds(app);
   installRequestMetrics(app, services.metrics);
