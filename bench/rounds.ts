@@ -33,6 +33,8 @@ export function combineRounds(rounds: TargetResult[], unit: 'req/s' | 'deltas/s'
     rate: unit === 'req/s' ? requestsPerSecond : Math.round(deltasAcked / seconds),
     check: combineChecks(rounds.map((round) => round.check)),
     cpuMicrosPerRequest: { server: weighted((round) => round.cpuMicrosPerRequest.server), postgres, client: weighted((round) => round.cpuMicrosPerRequest.client) },
+    replays: sum((round) => round.replays),
+    rolledBackFlushes: rounds.some((round) => round.rolledBackFlushes === null) ? null : sum((round) => round.rolledBackFlushes!),
     rounds: rounds.map((round) => ({
       rate: round.rate, latencyP50Ms: round.latencyP50Ms, latencyP99Ms: round.latencyP99Ms, errors: round.errors, non2xx: round.non2xx,
       checkPassed: round.check === null ? null : round.check.passed,

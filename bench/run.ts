@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkRun, quietSnapshot, type Snapshot } from './check.js';
 import { backendPids, processCpuMs, totalCpuMs } from './cpu.js';
+import { measureFloor } from './floor.js';
 import { runLoad } from './load.js';
 import { combineRounds } from './rounds.js';
 import { summariseProfile } from './profile-summary.js';
@@ -107,9 +108,18 @@ async function probeFeatures(url: string): Promise<Features> {
   return { batchGet: await exists('/api/v1/inventory/batch'), batchSync: await exists('/api/v1/sync-stock/batch') };
 }
 
+/** `inventory_flushes_total{outcome="rolled_back"}` of a service now; null for the bare server. */
+async function rolledBackFlushes(server: ServerHandle): Promise<number | null> {
+  if (server.database === null) return null;
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = text.split('\n').find((entry) => entry.startsWith('inventory_flushes_total{outcome="rolled_back"}'));
+  return line === undefined ? 0 : Number(line.split(' ').at(-1));
+}
+
 async function measureTarget(cli: Cli, scenario: Scenario, server: ServerHandle, features: Features): Promise<TargetResult> {
   let tally: Tally = emptyTally();
   let before: Snapshot | null = null;
+  let rolledBackBefore: number | null = null;
   let cpuBefore = { server: 0, postgres: 0, client: process.cpuUsage() };
   let backends: number[] = [];
   const figures = await runLoad({
@@ -125,9 +135,11 @@ async function measureTarget(cli: Cli, scenario: Scenario, server: ServerHandle,
         before = await quietSnapshot(server.database.client);
         backends = await backendPids(server.database.client, server.database.name);
       }
+      rolledBackBefore = await rolledBackFlushes(server);
       cpuBefore = { server: processCpuMs(server.pid), postgres: totalCpuMs(backends), client: process.cpuUsage() };
     },
   });
+  const rolledBackAfter = await rolledBackFlushes(server);
   const clientCpu = process.cpuUsage(cpuBefore.client);
   const perRequest = (ms: number) => Math.round((ms * 1000) / Math.max(1, figures.requests));
   const cpuMicrosPerRequest = {
@@ -146,14 +158,15 @@ async function measureTarget(cli: Cli, scenario: Scenario, server: ServerHandle,
   const rate = scenario.unit === 'req/s' ? figures.requestsPerSecond : Math.round(tally.deltasAcked / figures.seconds);
   return {
     ...figures, deltasAcked: tally.deltasAcked, deltasRefused: tally.deltasRefused, readsOk: tally.readsOk,
-    readsFailed: tally.readsFailed, rate, check, cpuMicrosPerRequest,
+    readsFailed: tally.readsFailed, rate, check, cpuMicrosPerRequest, replays: tally.replays,
+    rolledBackFlushes: rolledBackAfter === null || rolledBackBefore === null ? null : rolledBackAfter - rolledBackBefore,
   };
 }
 
 async function runScenario(cli: Cli, scenario: Scenario): Promise<ScenarioResult> {
   const result: Omit<ScenarioResult, 'goals'> = {
     scenario: scenario.name, tag: cli.tag, summary: scenario.summary, unit: scenario.unit, status: 'ran', note: null,
-    conditions: conditionsOf(cli), targets: {}, ratios: { batchedOverNaive: null, batchedOverBare: null },
+    conditions: conditionsOf(cli), targets: {}, ratios: { batchedOverNaive: null, batchedOverBare: null }, floor: null,
   };
   // Only this run's profile may be in the folder when its summary picks the largest file.
   if (cli.profile !== null) for (const file of listFiles(profileDir, '.cpuprofile')) rmSync(file);
@@ -188,6 +201,11 @@ async function runScenario(cli: Cli, scenario: Scenario): Promise<ScenarioResult
     for (const [target, measured] of rounds) result.targets[target] = combineRounds(measured, scenario.unit);
   } finally {
     for (const server of servers.values()) await server.stop();
+  }
+  if (scenario.name === 'batch') {
+    log('batch: measuring the set-based PostgreSQL floor (bench/floor.ts)');
+    result.floor = await measureFloor(`${runTag}_floor`, scenario.products, Math.max(4, cli.seconds));
+    log(`batch: floor ${result.floor.deltasPerSecond} deltas/s (${result.floor.statementsPerSecond} statements/s)`);
   }
   if (cli.profile !== null && cli.targets.includes(cli.profile)) writeProfileSummary(scenario.name, cli.profile);
   result.conditions.loadAverageEnd = loadavg().map((value) => Number(value.toFixed(2)));

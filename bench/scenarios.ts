@@ -7,8 +7,8 @@
  */
 import type { Request } from 'autocannon';
 
-export type ScenarioName = 'seckill' | 'uniform' | 'mixed' | 'batch';
-export const scenarioNames: readonly ScenarioName[] = ['seckill', 'uniform', 'mixed', 'batch'];
+export type ScenarioName = 'seckill' | 'uniform' | 'mixed' | 'batch' | 'retry';
+export const scenarioNames: readonly ScenarioName[] = ['seckill', 'uniform', 'mixed', 'batch', 'retry'];
 
 /** Routes that may not exist yet on this branch: probed on the service before a scenario runs. */
 export interface Features { batchGet: boolean; batchSync: boolean }
@@ -23,10 +23,12 @@ export interface Tally {
   unreadable: number;
   readsOk: number;
   readsFailed: number;
+  /** Retries of committed keys answered with their first result (`replayed: true`): no new delta. */
+  replays: number;
 }
 
 export function emptyTally(): Tally {
-  return { deltasAcked: 0, deltasRefused: 0, unreadable: 0, readsOk: 0, readsFailed: 0 };
+  return { deltasAcked: 0, deltasRefused: 0, unreadable: 0, readsOk: 0, readsFailed: 0, replays: 0 };
 }
 
 export interface RequestContext {
@@ -117,6 +119,48 @@ function batchItemsOf(body: string): unknown[] | null {
 }
 
 const uniformProducts = 10_000;
+/** Keys the retry scenario remembers to retry (the newest acknowledged ones). */
+const retryKeysMax = 10_000;
+/** One request in this many is a retry of a committed key (10 %). */
+const retryEvery = 10;
+
+/**
+ * Uniform keyed syncs where every tenth request retries a key already acknowledged (as a client
+ * does after a lost answer). A retry answers 200 with `replayed: true` and moves nothing; the
+ * connection's autocannon context carries each request's key to its answer.
+ */
+function retryRequests(context: RequestContext): Request[] {
+  const acked: { productId: number; orderId: string }[] = [];
+  const fresh: Request = {
+    method: 'POST', path: '/api/v1/sync-stock', headers: json,
+    setupRequest: (request, connection) => {
+      const productId = randomProduct(context, uniformProducts);
+      const orderId = context.nextOrderId();
+      connection.key = { productId, orderId };
+      return { ...request, body: `{"product_id":${productId},"delta":-1,"order_id":"${orderId}"}` };
+    },
+    onResponse: (status, _body, connection) => {
+      if (status !== 200) return void (context.tally.deltasRefused += 1);
+      context.tally.deltasAcked += 1;
+      if (acked.length >= retryKeysMax) acked.shift();
+      acked.push(connection.key as { productId: number; orderId: string });
+    },
+  };
+  const retry: Request = {
+    method: 'POST', path: '/api/v1/sync-stock', headers: json,
+    setupRequest: (request) => {
+      const key = acked[Math.floor(context.random() * acked.length)];
+      const { productId, orderId } = key ?? { productId: randomProduct(context, uniformProducts), orderId: context.nextOrderId() };
+      return { ...request, body: `{"product_id":${productId},"delta":-1,"order_id":"${orderId}"}` };
+    },
+    onResponse: (status, body) => {
+      if (status !== 200) return void (context.tally.deltasRefused += 1);
+      if (body.includes('"replayed":true')) context.tally.replays += 1;
+      else context.tally.deltasAcked += 1;
+    },
+  };
+  return [...Array.from({ length: retryEvery - 1 }, () => fresh), retry];
+}
 
 export const scenarios: Record<ScenarioName, Scenario> = {
   seckill: {
@@ -166,5 +210,11 @@ export const scenarios: Record<ScenarioName, Scenario> = {
       },
       onResponse: countBatch(context.tally),
     }],
+  },
+  retry: {
+    name: 'retry',
+    summary: `keyed syncs over ${uniformProducts} products, ${100 / retryEvery}% of them retries of committed keys`,
+    products: uniformProducts, seedStock, needs: [], unit: 'req/s',
+    requests: retryRequests,
   },
 };

@@ -64,6 +64,7 @@ export class ServiceProcess {
       } catch { /* not listening yet */ }
       await sleep(50);
     }
+    child.kill('SIGKILL'); // a service that never answered must not outlive the test
     throw new Error(`service did not start: ${this.output}`);
   }
 
