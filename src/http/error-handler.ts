@@ -14,7 +14,7 @@ const quietCodes: ReadonlySet<string> = new Set(['OVERLOADED', 'SHUTTING_DOWN'])
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const appError = toAppError(error);
+    const appError = toAppError(error, request.headers['content-type']);
     if (appError === null) {
       request.log.error({ err: error }, 'unexpected error');
     } else if (appError.statusCode >= 500 && !quietCodes.has(appError.code)) {
@@ -30,14 +30,15 @@ export function installErrorHandler(app: FastifyInstance): void {
   });
 }
 
-function toAppError(error: FastifyError): AppError | null {
+function toAppError(error: FastifyError, contentType: string | undefined): AppError | null {
   if (error instanceof AppError) return error;
   if (error.validation && error.validation.length > 0) {
     return errors.invalidRequest(`${describeValidation(error.validationContext ?? 'body', error.validation[0]!)}.`);
   }
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': return errors.payloadTooLarge(limits.bodyLimitBytes);
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return errors.unsupportedMediaType(String(error.message.split(': ')[1] ?? 'unknown'));
+    // fastify's message does not name the type ('Unsupported Media Type'); the header does.
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return errors.unsupportedMediaType(contentType ?? 'none');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY': return errors.validation('body', 'is empty; send a JSON object');
     case 'FST_ERR_CTP_INVALID_JSON_BODY': return errors.validation('body', 'is not valid JSON');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH': return errors.validation('Content-Length', 'does not match the body');

@@ -7,9 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { dropKeysWithPrefix } from './test-env.js';
+import { createTestDatabase, dropKeysWithPrefix } from './test-env.js';
 import type { Config } from '../../src/config/config-types.js';
-import { ensureDatabase, migrate } from '../../src/store/postgres/migrate.js';
 import { connectionOptions } from '../../src/store/postgres/pool.js';
 import { freePort } from './private-redis.js';
 
@@ -110,11 +109,10 @@ export async function postSync(baseUrl: string, productId: number, key: string, 
   }
 }
 
-/** Creates and migrates the config's database, runs `seedSql`, and returns a client on it plus its URL. */
+/** Creates the config's database (a copy of the run's template), runs `seedSql`, and returns a client on it plus its URL. */
 export async function seededDatabase(config: Config, seedSql: string): Promise<{ db: pg.Client; databaseUrl: string }> {
   const postgres = config.database.postgres;
-  await ensureDatabase(postgres);
-  await migrate(postgres);
+  await createTestDatabase(config);
   const db = new pg.Client(connectionOptions(postgres));
   await db.connect();
   await db.query(seedSql);
