@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, validateConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/config-types.js';
-import { createServices, type Services } from '../../src/services.js';
+import { createServices, type Services, type ServicesOptions } from '../../src/services.js';
 import { withAdmin } from './postgres-admin.js';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
@@ -26,13 +26,14 @@ const provided = process.env.VITEST === undefined ? undefined : await import('vi
   testRunId: inject('testRunId') as string | undefined,
 }));
 
-function merge<T>(base: T, patch: DeepPartial<T> | undefined): T {
+/** `patch` laid over `base`, objects merged key by key (arrays and other values replaced). */
+export function mergePatch<T>(base: T, patch: DeepPartial<T> | undefined): T {
   if (patch === undefined) return base;
   const out = { ...base } as Record<string, unknown>;
   for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
     const current = out[key];
     out[key] = value !== null && typeof value === 'object' && !Array.isArray(value) && typeof current === 'object'
-      ? merge(current, value as DeepPartial<typeof current>)
+      ? mergePatch(current, value as DeepPartial<typeof current>)
       : value;
   }
   return out as T;
@@ -42,13 +43,13 @@ function merge<T>(base: T, patch: DeepPartial<T> | undefined): T {
 export function testConfig(patch?: DeepPartial<Config>): Config {
   const suffix = uniqueSuffix();
   const base = loadConfig({});
-  const isolated = merge(base, {
+  const isolated = mergePatch(base, {
     database: { postgres: { dbname: provided?.testRunId === undefined ? `inv_test_${suffix}` : `inv_test_${provided.testRunId}_${suffix}` } },
     redis: { key_prefix: `test:${suffix}:`, db: 0 },
     inventory: { health_check: { enable: false } },
     logging: { level: 'error' },
   });
-  return validateConfig(merge(isolated, patch));
+  return validateConfig(mergePatch(isolated, patch));
 }
 
 export interface TestApp {
@@ -76,9 +77,9 @@ export async function createTestDatabase(config: Config): Promise<void> {
   });
 }
 
-export async function startTestApp(config: Config): Promise<TestApp> {
+export async function startTestApp(config: Config, options?: ServicesOptions): Promise<TestApp> {
   await createTestDatabase(config);
-  const services = await createServices(config);
+  const services = await createServices(config, options);
   const app = await buildApp(services);
   await app.ready();
   return {
