@@ -68,6 +68,36 @@ export const shutdownGraceMs = 25_000;
 export const idleConnectionSweepMs = 100;
 /** A health probe answers within this even when a dependency hangs. */
 export const healthProbeTimeoutMs = 1000;
+/**
+ * Node checks for requests over `server.request_timeout_ms` every this often (its default, 30 s,
+ * would let a 15 s limit hold a connection for 45 s): a quarter of the limit, between 50 ms (a
+ * check costs a walk over the open connections) and 1 s.
+ */
+export const connectionsCheckingIntervalMinMs = 50;
+export const connectionsCheckingIntervalMaxMs = 1000;
+export function connectionsCheckingIntervalMs(requestTimeoutMs: number): number {
+  return Math.min(connectionsCheckingIntervalMaxMs, Math.max(connectionsCheckingIntervalMinMs, requestTimeoutMs / 4));
+}
+
+// ---- Connections ----
+/**
+ * An idle PostgreSQL pool connection is closed after this: the read pool shrinks back after a
+ * burst, while connections in steady use (every shard flushes often under load) are kept, since a
+ * new one costs a backend fork and a few milliseconds.
+ */
+export const pgIdleTimeoutMs = 30_000;
+/**
+ * Connecting to Redis takes a TCP (and AUTH/SELECT) handshake on top of a command's round trip, so
+ * it may take this many times `redis.command_timeout_ms` (at start, and for each reconnection).
+ */
+export const redisConnectTimeoutFactor = 4;
+export function redisConnectTimeoutMs(commandTimeoutMs: number): number {
+  return commandTimeoutMs * redisConnectTimeoutFactor;
+}
+/** Redis reconnection attempts wait this much longer each time … */
+export const redisReconnectStepMs = 100;
+/** … up to this, so Redis coming back is noticed within a second. */
+export const redisReconnectDelayMaxMs = 1000;
 /** Longest configurable duration (health_check.interval): timers beyond 2^31 ms misfire. */
 export const durationMaxMs = 24 * 3_600_000;
 assert(stockMax + flushOpsMaxLimit * deltaAbsMaxLimit < Number.MAX_SAFE_INTEGER);
@@ -121,6 +151,8 @@ export const reconcileWarnLinesMax = 50;
 export const reconcileProgressIntervalMs = 2000;
 /** GET /api/v1/health/check waits at most this long (and half the request timeout) for its run. */
 export const healthCheckWaitMs = 10_000;
+/** How often a caller waiting on another instance's run reads its row. */
+export const reconcileRemotePollMs = 100;
 /** While another instance holds the run lock: how long to look for its run row, in steps. */
 export const reconcileLockLookupSteps = 40;
 export const reconcileLockLookupStepMs = 50;

@@ -54,15 +54,19 @@ export class ServiceProcess {
     child.stderr!.on('data', (chunk) => { this.output += chunk; });
     child.on('exit', (code) => { this.exitCode = code; });
     this.child = child;
-    for (let attempt = 0; attempt < 200; attempt += 1) {
+    // Starting tsx and the service takes a few seconds, far more on a busy machine.
+    const deadline = performance.now() + 60_000;
+    let lastHealth = 'no answer';
+    while (performance.now() < deadline) {
       if (this.exitCode !== null) throw new Error(`service exited with ${this.exitCode}: ${this.output}`);
       try {
         const health = await fetch(`${this.url}/health`);
         if (health.ok) return;
+        lastHealth = `${health.status} ${await health.text()}`;
       } catch { /* not listening yet */ }
       await sleep(50);
     }
-    throw new Error(`service did not start: ${this.output}`);
+    throw new Error(`service did not become healthy within 60 s (last /health: ${lastHealth}): ${this.output}`);
   }
 
   /** Deletes the Redis keys this service wrote (its prefix, in db 0). */

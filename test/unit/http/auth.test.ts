@@ -1,8 +1,8 @@
 /**
  * Proves the bearer-token hook on a bare fastify app (no services): with a token configured, a
  * write without exactly `Bearer <token>` (scheme case-insensitive) is 401 UNAUTHORIZED before its
- * handler runs, reads stay open unless their route starts work, and with no token configured
- * nothing is asked for.
+ * handler runs, reads stay open unless their route has the operator role (a GET that starts a
+ * reconciliation run), open routes stay open, and with no token configured nothing is asked for.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,9 +15,10 @@ async function appWith(authToken: string, handled: string[]): Promise<FastifyIns
   const app = Fastify({ logger: false });
   installErrorHandler(app);
   installAuth(app, authToken);
-  app.post('/write', async () => { handled.push('write'); return { ok: true }; });
-  app.get('/read', async () => { handled.push('read'); return { ok: true }; });
-  app.get('/starts-work', { config: { startsWork: true } }, async () => { handled.push('starts-work'); return { ok: true }; });
+  app.post('/write', { config: { role: 'sync' } }, async () => { handled.push('write'); return { ok: true }; });
+  app.get('/read', { config: { role: 'read' } }, async () => { handled.push('read'); return { ok: true }; });
+  app.get('/open', async () => { handled.push('open'); return { ok: true }; });
+  app.get('/starts-work', { config: { role: 'operator' } }, async () => { handled.push('starts-work'); return { ok: true }; });
   await app.ready();
   return app;
 }
@@ -47,15 +48,16 @@ describe('with a token configured', () => {
     expect(handled.filter((route) => route === 'write')).toHaveLength(3);
   });
 
-  it('leaves plain reads open but guards a read that starts work', async () => {
+  it('leaves reads and open routes open but guards an operator read', async () => {
     expect((await send('GET', '/read')).statusCode).toBe(200);
+    expect((await send('GET', '/open')).statusCode).toBe(200);
     expect((await send('GET', '/starts-work')).statusCode).toBe(401);
     expect((await send('GET', '/starts-work', `Bearer ${token}`)).statusCode).toBe(200);
   });
 });
 
 describe('without a token configured', () => {
-  it('asks nothing of writes or of reads that start work', async () => {
+  it('asks nothing of writes or of operator reads', async () => {
     const handled: string[] = [];
     const app = await appWith('', handled);
     try {
