@@ -55,6 +55,11 @@ const syncItemBytesMax = 6 * (orderIdLengthMax + idempotencyKeyLengthMax + reaso
 export const bodyLimitBytes = 6 * 1024 * 1024;
 assert(batchItemsMax * syncItemBytesMax + 1024 <= bodyLimitBytes);
 
+/** Node's limit on a request's headers (its default): beyond it the answer is 431. */
+export const headerBytesMax = 16 * 1024;
+/** A path parameter longer than this cannot be an id (16 digits at most) nor a run id (36): 414. */
+export const pathParamLengthMax = 100;
+
 /**
  * SIGTERM to exit: in-flight requests finish and every actor drains within it. A flush waiting on
  * a lock is bounded by `database.postgres.statement_timeout_ms`, which the config check keeps below

@@ -21,7 +21,10 @@ export const configSchema = object({
     grpc_port: integer(0, 65535),
     request_timeout_ms: integer(100, 600_000),
     auth_token: text,
-  }),
+    auth: object({
+      tokens: object({ sync: text, operator: text, read: text }, ['sync', 'operator', 'read']),
+    }, ['tokens']),
+  }, ['auth']),
   database: object({
     driver: { enum: ['postgres'] },
     postgres: object({

@@ -1,6 +1,10 @@
 /** The validated configuration. Field names follow config.yaml (snake_case) so the two read alike. */
 export interface Config {
-  server: { host: string; port: number; grpc_port: number; request_timeout_ms: number; auth_token: string };
+  server: {
+    host: string; port: number; grpc_port: number; request_timeout_ms: number; auth_token: string;
+    /** Role-scoped tokens (src/http/auth.ts); each optional, empty = that role is open. */
+    auth?: { tokens?: { sync?: string; operator?: string; read?: string } };
+  };
   database: {
     driver: 'postgres';
     postgres: {

@@ -93,19 +93,21 @@ describe('the error handler', () => {
     expect([badJson.statusCode, badJson.json()]).toEqual([400, { success: false, code: 'VALIDATION_ERROR', data: null, message: 'body is not valid JSON.' }]);
     const empty = await post('');
     expect([empty.statusCode, empty.json().message]).toEqual([400, 'body is empty; send a JSON object.']);
-    const text = await post('hello', 'text/plain');
+    const text = await post('hello', 'text/plain; charset=utf-8');
     expect([text.statusCode, text.json().code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     expect(text.json().message).toBe("Content-Type 'text/plain' is not supported; send application/json.");
+    // A header that is not a media type is not echoed back.
+    expect((await post('hello', 'text<script>/x')).json().message).toBe("Content-Type 'an unrecognised type' is not supported; send application/json.");
     const huge = await post(`{"product_id": 1, "x": "${'x'.repeat(2000)}"}`);
     expect([huge.statusCode, huge.json().code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     const poisoned = await post('{"product_id": 1, "__proto__": {"x": 1}}');
     expect([poisoned.statusCode, poisoned.json().code]).toEqual([400, 'VALIDATION_ERROR']);
   });
 
-  it('answers unknown routes with 404 NOT_FOUND naming the method and path, without the query', async () => {
-    const response = await app.inject({ method: 'DELETE', url: '/nowhere/7?x=1' });
+  it('answers unknown routes with 404 NOT_FOUND naming the method, never echoing the path', async () => {
+    const response = await app.inject({ method: 'DELETE', url: '/nowhere/<script>?x=1' });
     expect(response.statusCode).toBe(404);
-    expect(response.json()).toEqual({ success: false, code: 'NOT_FOUND', data: null, message: 'No route DELETE /nowhere/7.' });
+    expect(response.json()).toEqual({ success: false, code: 'NOT_FOUND', data: null, message: 'No route answers DELETE on this path; the API is listed at /docs.' });
   });
 });
 
@@ -132,7 +134,7 @@ describe('driver errors', () => {
 
   it('gives every factory an AppError whose status matches its class of failure', () => {
     const samples: [AppError, number][] = [
-      [errors.validation('body.x', 'is wrong'), 400], [errors.unauthorized(), 401], [errors.inventoryNotFound(1), 404],
+      [errors.validation('body.x', 'is wrong'), 400], [errors.unauthorized('sync'), 401], [errors.inventoryNotFound(1), 404],
       [errors.versionConflict(1, 2, 3), 409], [errors.inventoryLocked(1), 423], [errors.notInNaiveMode('reserve'), 501],
       [errors.shuttingDown(), 503], [errors.payloadTooLarge(10), 413], [errors.unsupportedMediaType('x'), 415],
     ];
