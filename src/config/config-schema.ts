@@ -73,7 +73,8 @@ export const configSchema = object({
       auto_fix: { type: 'boolean' },
       max_fix_amount: integer(0, limits.stockMax),
     }),
-  }),
+    stats_max_age_ms: integer(0, limits.statsMaxAgeMsLimit),
+  }, ['stats_max_age_ms']),
   engine: object({
     mode: { enum: ['batched', 'naive'] },
     shards: integer(1, limits.shardsMaxLimit),
