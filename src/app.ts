@@ -47,7 +47,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   installErrorHandler(app);
   installTraceIds(app);
   installRequestMetrics(app, services.metrics);
-  installAuth(app, services.config.server.auth_token);
+  installAuth(app, services.config.server);
   refuseWhileClosing(app);
   await app.register(servicesPlugin, { services });
   await registerOpenApi(app);

@@ -70,8 +70,9 @@ export const errors = {
   unsupportedMediaType: (contentType: string) =>
     new AppError(415, 'UNSUPPORTED_MEDIA_TYPE',
       `Content-Type '${contentType}' is not supported; send application/json.`),
-  unauthorized: () =>
-    new AppError(401, 'UNAUTHORIZED', 'This route needs the header "Authorization: Bearer <token>" with the configured server.auth_token.'),
+  unauthorized: (role: string) =>
+    new AppError(401, 'UNAUTHORIZED',
+      `This route needs the ${role} role: send "Authorization: Bearer <token>" with its token (see docs/security.md).`),
   routeNotFound: (method: string) =>
     new AppError(404, 'NOT_FOUND', `No route answers ${method} on this path; the API is listed at /docs.`),
   badUrl: () =>
