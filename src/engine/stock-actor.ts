@@ -21,6 +21,7 @@ import type { CacheWrite, StockCacheWriter } from '../store/redis/stock-cache.js
 import { runFlush } from './flush/flush.js';
 import type { ActorContext, Pending, RequeueReason } from './flush/flush-phases.js';
 import { ProductCache } from './product-cache.js';
+import { settledWithin } from '../timeout.js';
 
 export interface ActorOptions {
   shardIndex: number;
@@ -228,22 +229,15 @@ export class StockActor {
   private afterCommit(writes: CacheWrite[], answer: () => void): void {
     const writer = this.options.cacheWriter;
     if (writer === null) return answer();
-    let answered = false;
-    const answerOnce = () => {
-      if (answered) return;
-      answered = true;
-      clearTimeout(timer);
-      answer();
-    };
-    const timer = setTimeout(answerOnce, this.options.redisWriteWaitMs);
     this.cacheWrites += 1;
-    writer.afterCommit(writes).catch((error: unknown) => {
+    const write = writer.afterCommit(writes).catch((error: unknown) => {
       this.options.metrics.redisWriteFailures.inc();
       this.options.log.debug({ err: error, products: writes.length }, 'redis write after commit failed; reconciliation will repair it');
     }).finally(() => {
       this.cacheWrites -= 1;
-      answerOnce();
       this.wakeDrainWaiters();
     });
+    // The answers wait for the write at most `redisWriteWaitMs`; a late write still lands (or fails) after them.
+    void settledWithin(write, this.options.redisWriteWaitMs).then(answer);
   }
 }
