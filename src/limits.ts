@@ -128,3 +128,50 @@ export const reconcileLockLookupStepMs = 50;
 export const autoFixPageRows = 500;
 assert(reconcileMgetKeysMax <= reconcileChunkRowsMaxLimit);
 assert(reconcileSettleQueueMax >= reconcileChunkRowsMaxLimit, 'one chunk of candidates must fit the settle queue');
+
+// ---- Ledger (history partitions, checkpoints, idempotency expiry, audits) ----
+/**
+ * Whole intervals of `inventory_logs` partitions kept ready beyond the current one: a daily
+ * partition set survives a week of failed maintenance before a write finds no partition.
+ */
+export const partitionsAheadIntervals = 7;
+/** Partitions one maintenance cycle may create (the ahead window plus the current one, with room). */
+export const partitionsCreatedPerCycleMax = 64;
+/** Expired partitions one cycle cuts (checkpoints, detach, drop); the rest wait for the next cycle. */
+export const partitionsCutPerCycleMax = 8;
+/** Hard ceiling for `history.retention_days` (ten years). */
+export const historyRetentionDaysMax = 3650;
+/**
+ * The longest client retry window we promise: a keyed request retried within 24 hours replays its
+ * first result (Stripe and Shopify keep keys about a day). `idempotency.retention_hours` may not go
+ * below it.
+ */
+export const idempotencyRetryWindowHours = 24;
+/** Hard ceiling for `idempotency.retention_hours` (a year). */
+export const idempotencyRetentionHoursMax = 24 * 366;
+/**
+ * A maintenance statement waits at most this long for a lock, then gives up until the next cycle:
+ * a DDL statement queued behind a long reader would otherwise make every later writer queue too.
+ */
+export const maintenanceLockTimeoutMs = 2_000;
+/** A maintenance statement (a checkpoint or expiry batch, a detach) is cancelled after this. */
+export const maintenanceStatementTimeoutMs = 60_000;
+/** Products whose checkpoints one statement writes: bounds one transaction while history is cut. */
+export const checkpointBatchProducts = 1_000;
+/**
+ * Idempotency records one expiry statement deletes. Each batch is its own short transaction, so a
+ * retry that wants to write the same key waits for at most one batch.
+ */
+export const idempotencyExpireBatchRows = 2_000;
+/** Expiry batches per cycle: 2.4M keys, several times a cycle's worth at 2,000 keyed changes/s. */
+export const idempotencyExpireBatchesPerCycle = 1_200;
+/** Pause between two expiry batches, so the deletes leave room for the hot path's own I/O. */
+export const idempotencyExpirePauseMs = 5;
+/**
+ * How long after its transaction started a log row can still be written: a flush's statements each
+ * end within `database.postgres.statement_timeout_ms` (kept below 25 s by the config check), so an
+ * hour is far beyond it. Checkpoints and point-in-time answers read rows at most this far past a
+ * partition's bound, where a row with a lower id can sit (its transaction started later).
+ */
+export const logCommitLagMaxMs = 3_600_000;
+assert(partitionsAheadIntervals + 2 <= partitionsCreatedPerCycleMax);

@@ -1,3 +1,5 @@
+import type { PartitionInterval } from '../domain/ledger.js';
+
 /** The validated configuration. Field names follow config.yaml (snake_case) so the two read alike. */
 export interface Config {
   server: { host: string; port: number; grpc_port: number; request_timeout_ms: number; auth_token: string };
@@ -28,6 +30,10 @@ export interface Config {
   engine: { mode: EngineMode; shards: number; flush_ops_max: number; queue_depth_max: number };
   reservations: { ttl_seconds_default: number; ttl_seconds_max: number; sweep_interval_ms: number; sweep_batch_max: number };
   logging: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  /** `inventory_logs` partitions and retention (docs/ledger.md). */
+  history: { retention_days: number; partition_interval: PartitionInterval; maintenance_interval: string };
+  /** How long a keyed change's first result is kept for replays (docs/ledger.md). */
+  idempotency: { retention_hours: number };
 }
 
 export type RedisMode = 'cache' | 'seckill';

@@ -1,0 +1,14 @@
+/** Types of the ledger (history partitions, checkpoints, audits) that several layers share. */
+
+export type PartitionInterval = 'daily' | 'weekly' | 'monthly';
+export const partitionIntervals: readonly PartitionInterval[] = ['daily', 'weekly', 'monthly'];
+
+/** A partition of `inventory_logs`: the half-open range [from, to) of `created_at` it holds. */
+export interface LogPartition {
+  name: string;
+  /** Null for the partition that starts at MINVALUE (`inventory_logs_legacy`). */
+  from: Date | null;
+  to: Date;
+}
+
+export interface PartitionRange { name: string; from: Date; to: Date }
