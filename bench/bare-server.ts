@@ -7,7 +7,7 @@
 import Fastify from 'fastify';
 import { ok } from '../src/http/envelope.js';
 import { getInventorySchema } from '../src/http/routes/inventory/inventory-schemas.js';
-import { syncItemSchema, syncRouteSchema, type SyncBody } from '../src/http/routes/sync/sync-schemas.js';
+import { syncItemSchema, syncRouteSchema, type SyncItem } from '../src/http/routes/sync/sync-schemas.js';
 import * as limits from '../src/limits.js';
 
 const port = Number(process.env.PORT);
@@ -20,7 +20,7 @@ const rows = new Map<number, Row>();
 for (let productId = 1; productId <= products; productId += 1) rows.set(productId, { stock: seedStock, version: 1, logId: 0 });
 let logIds = 0;
 
-function apply(body: SyncBody) {
+function apply(body: SyncItem) {
   const row = rows.get(body.product_id);
   if (row === undefined || row.stock + body.delta < 0) return null;
   const before = row.stock;
@@ -43,13 +43,13 @@ function inventoryOf(productId: number, row: Row) {
 
 const app = Fastify({ logger: false, bodyLimit: limits.bodyLimitBytes });
 
-app.post<{ Body: SyncBody }>('/api/v1/sync-stock', { schema: syncRouteSchema(maxDelta) }, async (request, reply) => {
+app.post<{ Body: SyncItem }>('/api/v1/sync-stock', { schema: syncRouteSchema(maxDelta) }, async (request, reply) => {
   const result = apply(request.body);
   if (result === null) return reply.code(409).send({ success: false, message: 'refused', data: null, code: 'INSUFFICIENT_STOCK' });
   return ok(result, 'Stock updated.');
 });
 
-app.post<{ Body: { items: SyncBody[] } }>('/api/v1/sync-stock/batch', {
+app.post<{ Body: { items: SyncItem[] } }>('/api/v1/sync-stock/batch', {
   schema: {
     body: {
       type: 'object', additionalProperties: false, required: ['items'],

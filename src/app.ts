@@ -10,19 +10,10 @@ import { installAuth } from './http/auth.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { installTraceIds, traceIdFromHeader } from './http/trace-id.js';
 import { validatorCompiler } from './http/validation.js';
-import { healthRoute } from './http/routes/system/health-route.js';
-import { inventoryRoutes } from './http/routes/inventory/inventory-routes.js';
-import { syncRoutes } from './http/routes/sync/sync-route.js';
-import { syncBatchRoutes } from './http/routes/sync/sync-batch-route.js';
-import { inventoryManageRoutes } from './http/routes/inventory/inventory-manage-routes.js';
-import { reservationRoutes } from './http/routes/reservations/reservation-routes.js';
-import { historyRoutes } from './http/routes/history/history-routes.js';
 import { registerOpenApi } from './http/openapi.js';
-import { healthCheckRoutes } from './http/routes/health/health-check-routes.js';
-import { alertsRoutes } from './http/routes/alerts/alerts-route.js';
 import { installRequestMetrics } from './http/request-metrics.js';
-import { metricsRoute } from './http/routes/system/metrics-route.js';
-import { statsRoutes } from './http/routes/stats/stats-routes.js';
+import { servicesPlugin } from './http/plugins/services-plugin.js';
+import { apiPrefix, apiRoutes, systemRoutes } from './http/routes/api-routes.js';
 
 export async function buildApp(services: Services): Promise<FastifyInstance> {
   const app = Fastify({
@@ -51,20 +42,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   installRequestMetrics(app, services.metrics);
   installAuth(app, services.config.server.auth_token);
   refuseWhileClosing(app);
+  await app.register(servicesPlugin, { services });
   await registerOpenApi(app);
-  await app.register(async (scope) => {
-    await healthRoute(scope, services, [{ name: 'workers', check: () => services.reconciler.checkWorkers() }]);
-    await syncRoutes(scope, services);
-    await syncBatchRoutes(scope, services);
-    await inventoryRoutes(scope, services);
-    await inventoryManageRoutes(scope, services);
-    await reservationRoutes(scope, services);
-    await historyRoutes(scope, services);
-    await healthCheckRoutes(scope, services);
-    await alertsRoutes(scope, services);
-    await statsRoutes(scope, services);
-    await metricsRoute(scope, services);
-  });
+  for (const routes of systemRoutes) await app.register(routes);
+  await app.register(async (api) => {
+    for (const routes of apiRoutes) await api.register(routes);
+  }, { prefix: apiPrefix });
   return app;
 }
 

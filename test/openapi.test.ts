@@ -51,6 +51,27 @@ describe('OpenAPI', () => {
     ]) expect(documented.has(route), route).toBe(true);
   });
 
+  it('gives every operation a unique operationId, a summary, a description and declared tags', async () => {
+    const document = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json() as {
+      tags: { name: string }[];
+      paths: Record<string, Record<string, { operationId?: string; summary?: string; description?: string; tags?: string[] }>>;
+    };
+    const declared = new Set(document.tags.map((tag) => tag.name));
+    const operationIds: string[] = [];
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        expect(operation.operationId, where).toMatch(/^[a-z][A-Za-z]+$/);
+        expect(operation.summary, where).toBeTruthy();
+        expect(operation.description, where).toBeTruthy();
+        expect(operation.tags?.length, where).toBe(1);
+        expect(declared.has(operation.tags![0]!), where).toBe(true);
+        operationIds.push(operation.operationId!);
+      }
+    }
+    expect(new Set(operationIds).size).toBe(operationIds.length);
+  });
+
   it('documents request schemas as they validate, and serves the UI at /docs', async () => {
     const document = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json();
     const batch = document.paths['/api/v1/sync-stock/batch'].post.requestBody.content['application/json'].schema;

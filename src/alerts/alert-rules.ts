@@ -7,14 +7,7 @@
  *   min_stock is 0 (the scan query works out that threshold per row).
  * - `diff_alert`: warning, or error when |diff| > `health_check.alert_threshold`.
  */
-import { diffLevel, type AlertLevel, type AlertType } from '../domain/alerts.js';
-
-export interface NewAlert {
-  productId: number;
-  type: AlertType;
-  level: AlertLevel;
-  message: string;
-}
+import { diffLevel, type NewAlert } from '../domain/alerts.js';
 
 /** `lowThreshold` is the scan's per-row threshold when available is at or below it, else null. */
 export function stockAlertOf(productId: number, available: number, lowThreshold: number | null): NewAlert | null {

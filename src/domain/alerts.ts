@@ -3,6 +3,14 @@
 export type AlertType = 'low_stock' | 'out_of_stock' | 'diff_alert';
 export type AlertLevel = 'info' | 'warning' | 'error';
 
+/** An alert a rule decided to raise, before it is stored. */
+export interface NewAlert {
+  productId: number;
+  type: AlertType;
+  level: AlertLevel;
+  message: string;
+}
+
 export function alertKey(type: AlertType, level: AlertLevel): string {
   return `${type}:${level}`;
 }

@@ -23,12 +23,17 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         version,
         description: 'Every answer is an envelope {success, message, data, code}; code is set on errors.',
       },
-    },
-    // Group operations by resource, the segment after /api/v1/ (history lives under inventory).
-    transform: ({ schema, url }) => {
-      const resource = /^\/api\/v1\/([^/]+)/.exec(url)?.[1] ?? 'system';
-      const tag = url.endsWith('/logs') || resource === 'logs' ? 'history' : resource;
-      return { schema: { ...schema, tags: [tag] } as typeof schema, url };
+      // Every route schema names one of these tags.
+      tags: [
+        { name: 'sync', description: 'Stock deltas from the order service, one or a batch' },
+        { name: 'inventory', description: 'Products: create, read, list, update' },
+        { name: 'reservations', description: 'Stock held for an order until confirmed, released or expired' },
+        { name: 'history', description: 'The log row of every applied change' },
+        { name: 'health', description: 'The health checker: reconciliation runs and diff fixes' },
+        { name: 'alerts', description: 'Stock and diff alerts raised by reconciliation runs' },
+        { name: 'stats', description: 'Catalogue and service figures' },
+        { name: 'system', description: 'Liveness and Prometheus metrics' },
+      ],
     },
   });
   await app.register(swaggerUi, { routePrefix: docsPrefix });

@@ -35,7 +35,7 @@ export function idParams<Name extends string>(name: Name) {
 export const productIdParams = idParams('productId');
 
 export const inventorySchema = {
-  type: 'object',
+  type: 'object', additionalProperties: false,
   properties: {
     product_id: { type: 'integer' }, product_name: { type: 'string' },
     stock: { type: 'integer' }, reserved: { type: 'integer' }, available: { type: 'integer' },

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { diffAlertOf, type NewAlert } from '../alerts/alert-rules.js';
+import { diffAlertOf } from '../alerts/alert-rules.js';
 import * as limits from '../limits.js';
 import { applyChunkAlerts, closeDiffAlerts, type ChunkAlerts } from '../store/postgres/reconcile-alert-queries.js';
 import {
@@ -15,7 +15,7 @@ import type { RedisClient } from '../store/redis/redis-client.js';
 import type { StockKeys } from '../store/redis/stock-keys.js';
 import { diffOf, judgeSecondLook, judgeSettlingLook, parseRedisStock } from './reconcile-compare.js';
 import { failAs } from './reconcile-failure.js';
-import { alertKey } from '../domain/alerts.js';
+import { alertKey, type NewAlert } from '../domain/alerts.js';
 import { type PartitionResult, type PartitionTask, type RunNote } from './reconcile-types.js';
 import { readKeys } from './redis-stock-reader.js';
 

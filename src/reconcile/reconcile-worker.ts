@@ -9,7 +9,8 @@
 import { workerData } from 'node:worker_threads';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
-import { stockAlertOf, type NewAlert } from '../alerts/alert-rules.js';
+import { stockAlertOf } from '../alerts/alert-rules.js';
+import type { NewAlert } from '../domain/alerts.js';
 import { assert } from '../assert.js';
 import * as limits from '../limits.js';
 import { connectionOptions, databaseName } from '../store/postgres/pool.js';

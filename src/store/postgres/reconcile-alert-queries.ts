@@ -5,8 +5,7 @@
  * they were delivered (logged at WARN) when raised, and are no longer open.
  */
 import type pg from 'pg';
-import type { NewAlert } from '../../alerts/alert-rules.js';
-import type { AlertType } from '../../domain/alerts.js';
+import type { AlertType, NewAlert } from '../../domain/alerts.js';
 
 export interface ChunkAlerts {
   /** The chunk covers the products after this id, up to and including `throughProductId`. */

@@ -5,7 +5,7 @@
  * routes by it. The alert statements of a scan are in `reconcile-alert-queries.ts`.
  */
 import type pg from 'pg';
-import type { NewAlert } from '../../alerts/alert-rules.js';
+import type { NewAlert } from '../../domain/alerts.js';
 
 /**
  * One span, streamed with pg-cursor: the active products from `fromProductId` up to (not

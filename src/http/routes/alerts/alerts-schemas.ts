@@ -5,7 +5,7 @@ import { nextCursorSchema, pageQueryFields } from '../../pagination.js';
 import { idParams, optionalText, traceIdSchema } from '../../schemas.js';
 
 export const alertSchema = {
-  type: 'object',
+  type: 'object', additionalProperties: false,
   properties: {
     id: { type: 'integer' }, product_id: { type: 'integer' }, alert_type: { type: 'string' },
     message: { type: 'string' }, level: { type: 'string' }, status: { type: 'string' },
@@ -13,7 +13,13 @@ export const alertSchema = {
   },
 } as const;
 
+const tags = ['alerts'] as const;
+
 export const alertsRouteSchema = {
+  operationId: 'listAlerts',
+  tags,
+  summary: 'List alerts, newest first, filtered by status and type (keyset pagination)',
+  description: 'Stock alerts (low_stock, out_of_stock) and diff alerts raised by reconciliation runs.',
   querystring: {
     type: 'object', additionalProperties: false,
     properties: {
@@ -24,20 +30,17 @@ export const alertsRouteSchema = {
   },
   response: {
     200: envelopeSchema({
-      type: 'object',
+      type: 'object', additionalProperties: false,
       properties: { items: { type: 'array', items: alertSchema }, next_cursor: nextCursorSchema },
     }),
   },
 } as const;
 
-export interface AlertsQuery {
-  status?: 'pending' | 'sent' | 'ignored';
-  type?: 'low_stock' | 'out_of_stock' | 'diff_alert';
-  limit: number;
-  cursor?: string;
-}
-
 export const ackRouteSchema = {
+  operationId: 'ackAlert',
+  tags,
+  summary: 'Acknowledge a pending alert',
+  description: 'sent: the operator handled it; ignored: dismissed. A later run raises it again while its condition holds.',
   params: idParams('alertId'),
   body: {
     type: 'object', additionalProperties: false, required: ['status'],
@@ -49,9 +52,3 @@ export const ackRouteSchema = {
   },
   response: { 200: envelopeSchema(alertSchema) },
 } as const;
-
-export interface AckBody {
-  status: 'sent' | 'ignored';
-  operator?: string | null;
-  trace_id?: string;
-}

@@ -2,27 +2,28 @@
  * The health checker over HTTP: run a reconciliation now (or join the running one) and read its
  * report, start one in the background, read a run, and fix a recorded diff.
  */
-import type { FastifyInstance } from 'fastify';
 import { errors } from '../../../errors.js';
 import * as limits from '../../../limits.js';
-import type { Services } from '../../../services.js';
 import { assertNever } from '../../../assert.js';
 import { failure, ok } from '../../envelope.js';
-import { checkRouteSchema, fixRouteSchema, runRouteSchema, triggerRouteSchema, type FixBody } from './health-check-schemas.js';
+import type { RoutePlugin } from '../../route-plugin.js';
+import { checkRouteSchema, fixRouteSchema, runRouteSchema, triggerRouteSchema } from './health-check-schemas.js';
 
-export async function healthCheckRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  const reconciler = services.reconciler;
+export const healthCheckRoutes: RoutePlugin = async (app) => {
+  const reconciler = app.reconciler;
   // Clients and proxies give up on a silent request; a run longer than this is answered 202 with
   // its status URL instead of holding the connection.
   const checkWaitMs = limits.healthCheckWaitMs;
+  const runUrl = (runId: string) => `${app.prefix}/health/runs/${runId}`;
 
-  app.get('/api/v1/health/check', { schema: checkRouteSchema, config: { startsWork: true } }, async (_request, reply) => {
+  // A GET that starts work: the operator role, like the trigger.
+  app.get('/health/check', { schema: checkRouteSchema, config: { role: 'operator' } }, async (_request, reply) => {
     const started = await reconciler.start('check');
     const report = await reconciler.report(started.runId, checkWaitMs);
     if (report === null) throw errors.runNotFound(started.runId);
     switch (report.status) {
       case 'running':
-        return reply.code(202).send(ok(report, `Run ${report.run_id} is still going; read GET /api/v1/health/runs/${report.run_id}.`));
+        return reply.code(202).send(ok(report, `Run ${report.run_id} is still going; read GET ${runUrl(report.run_id)}.`));
       case 'completed':
         return ok(report, `Run ${report.run_id} completed: ${report.diffs_found} diffs in ${report.scanned} products.`);
       case 'failed': case 'aborted':
@@ -33,19 +34,19 @@ export async function healthCheckRoutes(app: FastifyInstance, services: Services
     }
   });
 
-  app.post('/api/v1/health/trigger', { schema: triggerRouteSchema }, async (_request, reply) => {
+  app.post('/health/trigger', { schema: triggerRouteSchema, config: { role: 'operator' } }, async (_request, reply) => {
     const started = await reconciler.start('manual');
-    const data = { run_id: started.runId, joined: started.joined, status_url: `/api/v1/health/runs/${started.runId}` };
+    const data = { run_id: started.runId, joined: started.joined, status_url: runUrl(started.runId) };
     return reply.code(202).send(ok(data, started.joined ? 'A run is already going; this is it.' : 'Run started.'));
   });
 
-  app.get<{ Params: { runId: string } }>('/api/v1/health/runs/:runId', { schema: runRouteSchema }, async (request) => {
+  app.get('/health/runs/:runId', { schema: runRouteSchema, config: { role: 'read' } }, async (request) => {
     const report = await reconciler.report(request.params.runId);
     if (report === null) throw errors.runNotFound(request.params.runId);
     return ok(report);
   });
 
-  app.post<{ Params: { diffId: number }; Body: FixBody }>('/api/v1/health/fix/:diffId', { schema: fixRouteSchema }, async (request) => {
+  app.post('/health/fix/:diffId', { schema: fixRouteSchema, config: { role: 'operator' } }, async (request) => {
     const diff = await reconciler.fix({
       diffId: request.params.diffId,
       fixType: request.body.fix_type,
@@ -54,4 +55,4 @@ export async function healthCheckRoutes(app: FastifyInstance, services: Services
     });
     return ok(diff, `Difference ${diff.id} is ${diff.status} (${diff.fix_type}).`);
   });
-}
+};

@@ -8,7 +8,7 @@ const nullableTimestamp = { type: ['string', 'null'], format: 'date-time' } as c
 const nullableInteger = { type: ['integer', 'null'] } as const;
 
 export const diffSchema = {
-  type: 'object',
+  type: 'object', additionalProperties: false,
   properties: {
     id: { type: 'integer' }, product_id: { type: 'integer' }, run_id: { type: 'string' },
     db_stock: { type: 'integer' }, redis_stock: nullableInteger, diff: { type: 'integer' }, db_version: nullableInteger,
@@ -18,7 +18,7 @@ export const diffSchema = {
 } as const;
 
 export const reportSchema = {
-  type: 'object',
+  type: 'object', additionalProperties: false,
   properties: {
     run_id: { type: 'string' }, status: { type: 'string' }, trigger: { type: 'string' }, instance: { type: 'string' },
     started_at: timestamp, finished_at: nullableTimestamp,
@@ -30,14 +30,25 @@ export const reportSchema = {
   },
 } as const;
 
+const tags = ['health'] as const;
+
 export const checkRouteSchema = {
+  operationId: 'runHealthCheck',
+  tags,
+  summary: 'Run a reconciliation now (or join the running one) and answer its report',
+  description: `Waits up to ${limits.healthCheckWaitMs / 1000} s for the run; a longer run is answered 202 with its ` +
+    'status URL. Starts work, so it needs the operator token when one is configured.',
   response: { '2xx': envelopeSchema(reportSchema), 503: envelopeSchema(reportSchema) },
 } as const;
 
 export const triggerRouteSchema = {
+  operationId: 'triggerHealthCheck',
+  tags,
+  summary: 'Start a reconciliation in the background (or join the running one)',
+  description: 'Answers 202 at once with the run id and the URL to read its report from.',
   response: {
     202: envelopeSchema({
-      type: 'object',
+      type: 'object', additionalProperties: false,
       properties: { run_id: { type: 'string' }, joined: { type: 'boolean' }, status_url: { type: 'string' } },
     }),
   },
@@ -45,6 +56,10 @@ export const triggerRouteSchema = {
 
 /** Run ids are UUIDs; anything else cannot name a run. */
 export const runRouteSchema = {
+  operationId: 'getHealthRun',
+  tags,
+  summary: 'Read a reconciliation run\'s report',
+  description: 'Progress while it runs; counts, the first diffs and the outcome once it has finished.',
   params: {
     type: 'object', additionalProperties: false, required: ['runId'],
     properties: { runId: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } },
@@ -53,6 +68,11 @@ export const runRouteSchema = {
 } as const;
 
 export const fixRouteSchema = {
+  operationId: 'fixDiff',
+  tags,
+  summary: 'Fix a recorded difference between PostgreSQL and Redis',
+  description: 'use_db writes the database\'s value into Redis, use_redis applies the difference to the database ' +
+    'through the engine, ignore closes it; only a pending difference can be fixed.',
   params: idParams('diffId'),
   body: {
     type: 'object', additionalProperties: false, required: ['fix_type'],
@@ -64,9 +84,3 @@ export const fixRouteSchema = {
   },
   response: { 200: envelopeSchema(diffSchema) },
 } as const;
-
-export interface FixBody {
-  fix_type: 'use_db' | 'use_redis' | 'ignore';
-  operator?: string | null;
-  trace_id?: string;
-}

@@ -4,7 +4,7 @@ import { nextCursorSchema, pageQueryFields } from '../../pagination.js';
 import { orderIdSchema, productIdParams, traceIdSchema } from '../../schemas.js';
 
 const logSchema = {
-  type: 'object',
+  type: 'object', additionalProperties: false,
   properties: {
     id: { type: 'integer' }, product_id: { type: 'integer' }, op_type: { type: 'string' },
     delta: { type: 'integer', description: 'change of stock' },
@@ -17,21 +17,27 @@ const logSchema = {
 } as const;
 
 const logPageSchema = envelopeSchema({
-  type: 'object',
+  type: 'object', additionalProperties: false,
   properties: { items: { type: 'array', items: logSchema }, next_cursor: nextCursorSchema },
 });
 
+const tags = ['history'] as const;
+
 export const productLogsSchema = {
+  operationId: 'listProductLogs',
+  tags,
   summary: "A product's log rows, newest first (keyset pagination)",
+  description: 'Every applied change of the product wrote one row: syncs, reservations, updates, fixes.',
   params: productIdParams,
   querystring: { type: 'object', additionalProperties: false, properties: pageQueryFields },
   response: { 200: logPageSchema },
 } as const;
 
-export interface PageQuery { limit: number; cursor?: string }
-
 export const logsLookupSchema = {
+  operationId: 'listLogsByOrderOrTrace',
+  tags,
   summary: 'Log rows of one order_id or one trace_id (exactly one), newest first',
+  description: 'Give exactly one of order_id and trace_id; keyset pagination as for a product\'s logs.',
   querystring: {
     type: 'object',
     additionalProperties: false,
@@ -43,5 +49,3 @@ export const logsLookupSchema = {
   },
   response: { 200: logPageSchema },
 } as const;
-
-export interface LogsLookupQuery extends PageQuery { order_id?: string; trace_id?: string }

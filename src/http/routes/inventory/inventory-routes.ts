@@ -1,15 +1,26 @@
-/** Create and read one inventory row. (List, batch get and update: see the management routes.) */
-import type { FastifyInstance } from 'fastify';
+/**
+ * Inventory: create, read one, list with filters (keyset pages), batch get, and the operator
+ * update. Reads go straight to PostgreSQL; the update is an op of the product's actor like every
+ * other change, so it is judged in order with syncs and reservations and committed in a flush.
+ */
+import type { FromSchema } from 'json-schema-to-ts';
 import { errors } from '../../../errors.js';
-import type { Services } from '../../../services.js';
+import type { UpdateOp } from '../../../domain/stock-ops.js';
 import { insertInventory, selectInventory } from '../../../store/postgres/inventory-queries.js';
+import { selectInventories, selectInventoryPage } from '../../../store/postgres/inventory-list-queries.js';
 import { ok } from '../../envelope.js';
-import { createInventorySchema, getInventorySchema, type CreateInventoryBody } from './inventory-schemas.js';
+import { pageOf, parseCursor } from '../../pagination.js';
+import type { RoutePlugin } from '../../route-plugin.js';
+import {
+  batchGetInventorySchema, createInventorySchema, getInventorySchema, listInventorySchema, updateInventorySchema,
+} from './inventory-schemas.js';
 
-export async function inventoryRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  app.post<{ Body: CreateInventoryBody }>('/api/v1/inventory', { schema: createInventorySchema }, async (request, reply) => {
+export const inventoryRoutes: RoutePlugin = async (app) => {
+  const settings = app.config.inventory;
+
+  app.post('/inventory', { schema: createInventorySchema, config: { role: 'operator' } }, async (request, reply) => {
     const body = request.body;
-    const stock = body.stock ?? services.config.inventory.default_stock;
+    const stock = body.stock ?? settings.default_stock;
     const maxStock = body.max_stock ?? 0;
     const minStock = body.min_stock ?? 0;
     if (maxStock > 0 && stock > maxStock) {
@@ -17,7 +28,7 @@ export async function inventoryRoutes(app: FastifyInstance, services: Services):
       throw errors.validation(field, `(${stock}) must not exceed body.max_stock (${maxStock})`);
     }
     if (maxStock > 0 && minStock > maxStock) throw errors.minAboveMax(minStock, maxStock);
-    const row = await insertInventory(services.readPool, {
+    const row = await insertInventory(app.readPool, {
       productId: body.product_id,
       productName: body.product_name ?? '',
       stock,
@@ -30,15 +41,63 @@ export async function inventoryRoutes(app: FastifyInstance, services: Services):
     });
     if (row === null) throw errors.inventoryAlreadyExists(body.product_id);
     // Warm the flash-sale counter; a Redis outage here is repaired by reconciliation.
-    await services.cacheWriter.writeAvailable(row.product_id, row.available, row.version).catch(() => {
-      services.metrics.redisWriteFailures.inc();
+    await app.cacheWriter.writeAvailable(row.product_id, row.available, row.version).catch(() => {
+      app.metrics.redisWriteFailures.inc();
     });
     return reply.code(201).send(ok(row, 'Inventory created.'));
   });
 
-  app.get<{ Params: { productId: number } }>('/api/v1/inventory/:productId', { schema: getInventorySchema }, async (request) => {
-    const row = await selectInventory(services.readPool, request.params.productId);
+  app.get('/inventory/:productId', { schema: getInventorySchema, config: { role: 'read' } }, async (request) => {
+    const row = await selectInventory(app.readPool, request.params.productId);
     if (row === null) throw errors.inventoryNotFound(request.params.productId);
     return ok(row);
   });
+
+  app.get('/inventory', { schema: listInventorySchema, config: { role: 'read' } }, async (request) => {
+    const query = request.query;
+    const rows = await selectInventoryPage(app.readPool, {
+      status: query.status ?? null,
+      lowStock: query.low_stock === true,
+      outOfStock: query.out_of_stock === true,
+      lowStockThreshold: settings.low_stock_threshold,
+    }, parseCursor(query.cursor) ?? 0, query.limit + 1);
+    return ok(pageOf(rows, query.limit, (row) => row.product_id));
+  });
+
+  app.post('/inventory/batch', { schema: batchGetInventorySchema, config: { role: 'read' } }, async (request) => {
+    const wanted = [...new Set(request.body.product_ids)];
+    const byId = new Map((await selectInventories(app.readPool, wanted)).map((row) => [row.product_id, row]));
+    return ok({
+      items: wanted.filter((id) => byId.has(id)).map((id) => byId.get(id)!),
+      missing: wanted.filter((id) => !byId.has(id)),
+    });
+  });
+
+  app.put('/inventory/:productId', { schema: updateInventorySchema, config: { role: 'operator' } }, async (request) => {
+    const productId = request.params.productId;
+    const result = await app.engine.submit(updateOpOf(productId, request.body, request.traceId));
+    const row = await selectInventory(app.readPool, productId);
+    if (row === null) throw errors.inventoryNotFound(productId);
+    // Read after the commit: a change that landed just after this one may already show.
+    return ok(row, `Inventory updated (the update committed version ${result.version}).`);
+  });
+};
+
+type UpdateInventoryBody = FromSchema<typeof updateInventorySchema.body>;
+
+function updateOpOf(productId: number, body: UpdateInventoryBody, traceId: string): UpdateOp {
+  const changes = {
+    productName: body.product_name ?? null,
+    status: body.status ?? null,
+    minStock: body.min_stock ?? null,
+    maxStock: body.max_stock ?? null,
+    stock: body.stock ?? null,
+  };
+  if (Object.values(changes).every((value) => value === null)) {
+    throw errors.invalidRequest('Send at least one of product_name, status, min_stock, max_stock, stock.');
+  }
+  return {
+    kind: 'update', productId, expectedVersion: body.version, changes,
+    reason: body.reason ?? null, operator: body.operator ?? null, traceId: body.trace_id ?? traceId,
+  };
 }

@@ -3,70 +3,76 @@
  * reservation into a deduction, release frees it. Each is an op of the product's actor, so it is
  * judged in order with every other change of that product and committed in a flush.
  */
-import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import type { FromSchema } from 'json-schema-to-ts';
 import { assert } from '../../../assert.js';
 import { errors } from '../../../errors.js';
 import type { ChangeResult } from '../../../domain/change-result.js';
 import type { FinishReservationOp } from '../../../domain/stock-ops.js';
-import type { Services } from '../../../services.js';
 import { selectReservation, type ReservationView } from '../../../store/postgres/reservation-queries.js';
 import { changeBody, type ChangeBody } from '../../change-body.js';
 import { ok } from '../../envelope.js';
-import {
-  finishReservationSchema, getReservationSchema, reserveSchema, type FinishReservationBody, type ReserveBody,
-} from './reservation-schemas.js';
+import type { RoutePlugin } from '../../route-plugin.js';
+import { finishReservationSchema, getReservationSchema, reserveSchema } from './reservation-schemas.js';
 
-export async function reservationRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  const settings = services.config.reservations;
-  app.post<{ Body: ReserveBody }>('/api/v1/reservations', {
-    schema: reserveSchema(services.config.inventory.max_delta, settings.ttl_seconds_max),
+type FinishReservationBody = FromSchema<ReturnType<typeof finishReservationSchema>['body']>;
+
+export const reservationRoutes: RoutePlugin = async (app) => {
+  const settings = app.config.reservations;
+  app.post('/reservations', {
+    schema: reserveSchema(app.config.inventory.max_delta, settings.ttl_seconds_max),
+    config: { role: 'sync' },
   }, async (request, reply) => {
     const body = request.body;
-    const result = await services.engine.submit({
+    const result = await app.engine.submit({
       kind: 'reserve', productId: body.product_id, quantity: body.quantity, orderId: body.order_id,
       ttlSeconds: body.ttl_seconds ?? settings.ttl_seconds_default,
       reason: body.reason ?? null, operator: body.operator ?? null, traceId: body.trace_id ?? request.traceId,
     });
-    const data = await changeView(services, result);
+    const data = await changeView(app.readPool, result);
     return reply.code(result.replayed ? 200 : 201)
       .send(ok(data, result.replayed ? 'This order already reserved this product; this is that reservation.' : 'Reserved.'));
   });
 
   const finish = (kind: 'confirm' | 'release', message: string) =>
     async (request: { params: { id: number }; body: FinishReservationBody; traceId: string }) => {
-      const reservation = await selectReservation(services.readPool, request.params.id);
+      const reservation = await selectReservation(app.readPool, request.params.id);
       if (reservation === null) throw errors.reservationNotFound(request.params.id);
       const op: FinishReservationOp = {
         kind, productId: reservation.product_id, reservationId: reservation.reservation_id,
         reason: request.body.reason ?? null, operator: request.body.operator ?? null,
         traceId: request.body.trace_id ?? request.traceId,
       };
-      return ok(await changeView(services, await services.engine.submit(op)), message);
+      return ok(await changeView(app.readPool, await app.engine.submit(op)), message);
     };
   // Confirm and release carry only audit fields, so a request without a body is accepted.
   const emptyBodyIsEmptyObject = async (request: { body: unknown }) => {
     request.body ??= {};
   };
-  app.post<{ Params: { id: number }; Body: FinishReservationBody }>('/api/v1/reservations/:id/confirm', {
-    schema: finishReservationSchema('Turn a pending reservation into a deduction of stock'),
+  app.post('/reservations/:id/confirm', {
+    schema: finishReservationSchema('confirmReservation', 'Turn a pending reservation into a deduction of stock',
+      'Deducts the reserved quantity from stock and ends the reservation as confirmed.'),
+    config: { role: 'sync' },
     preValidation: emptyBodyIsEmptyObject,
   }, finish('confirm', 'Reservation confirmed: stock deducted.'));
-  app.post<{ Params: { id: number }; Body: FinishReservationBody }>('/api/v1/reservations/:id/release', {
-    schema: finishReservationSchema('Free a pending reservation'),
+  app.post('/reservations/:id/release', {
+    schema: finishReservationSchema('releaseReservation', 'Free a pending reservation',
+      'Returns the reserved quantity to available and ends the reservation as released.'),
+    config: { role: 'sync' },
     preValidation: emptyBodyIsEmptyObject,
   }, finish('release', 'Reservation released.'));
 
-  app.get<{ Params: { id: number } }>('/api/v1/reservations/:id', { schema: getReservationSchema }, async (request) => {
-    const reservation = await selectReservation(services.readPool, request.params.id);
+  app.get('/reservations/:id', { schema: getReservationSchema, config: { role: 'read' } }, async (request) => {
+    const reservation = await selectReservation(app.readPool, request.params.id);
     if (reservation === null) throw errors.reservationNotFound(request.params.id);
     return ok(reservation);
   });
-}
+};
 
 /** The reservation as it is now, with the stock its change left. */
-async function changeView(services: Services, result: ChangeResult): Promise<ReservationView & Omit<ChangeBody, 'product_id'>> {
+async function changeView(readPool: pg.Pool, result: ChangeResult): Promise<ReservationView & Omit<ChangeBody, 'product_id'>> {
   assert(result.reservation_id !== null, 'a reservation op answered without its reservation');
-  const reservation = await selectReservation(services.readPool, result.reservation_id);
+  const reservation = await selectReservation(readPool, result.reservation_id);
   assert(reservation !== null, 'a committed reservation has no row');
   return { ...changeBody(result), ...reservation };
 }

@@ -3,6 +3,7 @@ import { reservationStatuses } from '../../../domain/reservation.js';
 import { envelopeSchema } from '../../envelope.js';
 import { auditFields, idParams, orderIdSchema, productIdSchema } from '../../schemas.js';
 
+const tags = ['reservations'] as const;
 
 export const reservationIdParams = idParams('id');
 
@@ -15,7 +16,7 @@ const reservationProperties = {
 
 /** A reservation with the product's stock right after the change that made or ended it. */
 const reservationChangeSchema = {
-  type: 'object',
+  type: 'object', additionalProperties: false,
   properties: {
     ...reservationProperties,
     stock: { type: 'integer' }, reserved: { type: 'integer' }, available: { type: 'integer' },
@@ -25,7 +26,11 @@ const reservationChangeSchema = {
 
 export function reserveSchema(quantityMax: number, ttlSecondsMax: number) {
   return {
+    operationId: 'reserveStock',
+    tags,
     summary: 'Hold available stock for an order (idempotent by product_id + order_id)',
+    description: 'Raises reserved by quantity when available covers it; 201 for a new reservation, 200 with the same ' +
+      'reservation when this order already reserved this product. An unconfirmed reservation is released at expires_at.',
     body: {
       type: 'object',
       additionalProperties: false,
@@ -39,22 +44,15 @@ export function reserveSchema(quantityMax: number, ttlSecondsMax: number) {
       },
     },
     response: { '2xx': envelopeSchema(reservationChangeSchema) },
-  };
+  } as const;
 }
 
-export interface ReserveBody {
-  product_id: number;
-  quantity: number;
-  order_id: string;
-  ttl_seconds?: number;
-  reason?: string | null;
-  operator?: string | null;
-  trace_id?: string;
-}
-
-export function finishReservationSchema(summary: string) {
+export function finishReservationSchema(operationId: string, summary: string, description: string) {
   return {
+    operationId,
+    tags,
     summary,
+    description: `${description} The body (audit fields only) may be omitted.`,
     params: reservationIdParams,
     body: {
       type: 'object',
@@ -62,17 +60,14 @@ export function finishReservationSchema(summary: string) {
       properties: { ...auditFields },
     },
     response: { 200: envelopeSchema(reservationChangeSchema) },
-  };
-}
-
-export interface FinishReservationBody {
-  reason?: string | null;
-  operator?: string | null;
-  trace_id?: string;
+  } as const;
 }
 
 export const getReservationSchema = {
+  operationId: 'getReservation',
+  tags,
   summary: 'Read a reservation',
+  description: 'Its product, order, quantity, status and expiry.',
   params: reservationIdParams,
-  response: { 200: envelopeSchema({ type: 'object', properties: reservationProperties }) },
+  response: { 200: envelopeSchema({ type: 'object', additionalProperties: false, properties: reservationProperties }) },
 } as const;

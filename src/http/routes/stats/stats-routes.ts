@@ -3,30 +3,29 @@
  * GET /api/v1/stats/service: this instance's engine since it started (read from its Prometheus
  * metrics, so the two never disagree), plus the last health run and the diffs, from PostgreSQL.
  */
-import type { FastifyInstance } from 'fastify';
 import { engineTotals } from '../../../metrics/engine-totals.js';
-import type { Services } from '../../../services.js';
 import type { RunRow } from '../../../store/postgres/reconcile-run-queries.js';
 import { countDiffsByStatus, selectInventoryStats } from '../../../store/postgres/stats-queries.js';
 import { ok } from '../../envelope.js';
+import type { RoutePlugin } from '../../route-plugin.js';
 import { inventoryStatsSchema, serviceStatsSchema } from './stats-schemas.js';
 
-export async function statsRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  const lowStockThreshold = services.config.inventory.low_stock_threshold;
+export const statsRoutes: RoutePlugin = async (app) => {
+  const lowStockThreshold = app.config.inventory.low_stock_threshold;
 
-  app.get('/api/v1/stats/inventory', { schema: inventoryStatsSchema }, async () => {
-    const { active, inactive, locked, ...rest } = await selectInventoryStats(services.readPool, lowStockThreshold);
+  app.get('/stats/inventory', { schema: inventoryStatsSchema, config: { role: 'read' } }, async () => {
+    const { active, inactive, locked, ...rest } = await selectInventoryStats(app.readPool, lowStockThreshold);
     return ok({ ...rest, by_status: { active, inactive, locked }, low_stock_threshold: lowStockThreshold });
   });
 
-  app.get('/api/v1/stats/service', { schema: serviceStatsSchema }, async () => {
+  app.get('/stats/service', { schema: serviceStatsSchema, config: { role: 'read' } }, async () => {
     const [totals, lastRun, diffs] = await Promise.all([
-      engineTotals(services.metrics), services.reconciler.lastRun(), countDiffsByStatus(services.readPool),
+      engineTotals(app.metrics), app.reconciler.lastRun(), countDiffsByStatus(app.readPool),
     ]);
-    const queueDepths = services.engine.queueDepths();
+    const queueDepths = app.engine.queueDepths();
     return ok({
-      started_at: services.startedAt,
-      uptime_seconds: (Date.now() - services.startedAt.getTime()) / 1000,
+      started_at: app.startedAt,
+      uptime_seconds: (Date.now() - app.startedAt.getTime()) / 1000,
       ...totals,
       queue_depths: queueDepths,
       queue_depth_total: queueDepths.reduce((total, depth) => total + depth, 0),
@@ -34,7 +33,7 @@ export async function statsRoutes(app: FastifyInstance, services: Services): Pro
       diffs,
     });
   });
-}
+};
 
 function runSummary(run: RunRow) {
   return {

@@ -6,14 +6,19 @@ const number = { type: 'number' } as const;
 const countsByKey = { type: 'object', additionalProperties: integer } as const;
 const dateTime = { type: 'string', format: 'date-time' } as const;
 
+const tags = ['stats'] as const;
+
 export const inventoryStatsSchema = {
+  operationId: 'getInventoryStats',
+  tags,
+  summary: 'What the catalogue holds',
   description: 'Product counts by status, stock totals, and low / out-of-stock counts (active products).',
   response: {
     200: envelopeSchema({
-      type: 'object',
+      type: 'object', additionalProperties: false,
       properties: {
         products: integer,
-        by_status: { type: 'object', properties: { active: integer, inactive: integer, locked: integer } },
+        by_status: { type: 'object', additionalProperties: false, properties: { active: integer, inactive: integer, locked: integer } },
         total_stock: number, total_reserved: number, total_available: number,
         low_stock: integer, out_of_stock: integer, low_stock_threshold: integer,
       },
@@ -32,19 +37,22 @@ const lastRunSchema = {
 } as const;
 
 export const serviceStatsSchema = {
+  operationId: 'getServiceStats',
+  tags,
+  summary: 'This instance\'s engine, the last health run and the diffs',
   description: 'This instance since it started (uptime, syncs, flushes, queues), and the database\'s last health run and diffs.',
   response: {
     200: envelopeSchema({
-      type: 'object',
+      type: 'object', additionalProperties: false,
       properties: {
         started_at: dateTime,
         uptime_seconds: number,
         sync: {
-          type: 'object',
+          type: 'object', additionalProperties: false,
           properties: { total: integer, by_result: countsByKey, success_rate: { type: ['number', 'null'] } },
         },
         flushes: {
-          type: 'object',
+          type: 'object', additionalProperties: false,
           properties: {
             total: integer, by_outcome: countsByKey, batches: integer, batched_ops: integer,
             mean_batch_size: { type: ['number', 'null'] },
@@ -53,7 +61,7 @@ export const serviceStatsSchema = {
         queue_depths: { type: 'array', items: integer },
         queue_depth_total: integer,
         last_health_run: lastRunSchema,
-        diffs: { type: 'object', properties: { pending: integer, fixed: integer, ignored: integer } },
+        diffs: { type: 'object', additionalProperties: false, properties: { pending: integer, fixed: integer, ignored: integer } },
       },
     }),
   },

@@ -1,15 +1,13 @@
 /**
  * GET /health: is the service usable? 200 while PostgreSQL answers (Redis down is "degraded": syncs
- * still commit), 503 when PostgreSQL does not.
+ * still commit), 503 when PostgreSQL does not. Open: load balancers probe it without a token.
  */
-import type { FastifyInstance } from 'fastify';
 import * as limits from '../../../limits.js';
-import type { Services } from '../../../services.js';
 import { envelopeSchema } from '../../envelope.js';
+import type { RoutePlugin } from '../../route-plugin.js';
 
 export type CheckStatus = 'ok' | 'down';
 export type HealthStatus = 'ok' | 'degraded' | 'down';
-
 
 async function probe(check: () => Promise<unknown>): Promise<CheckStatus> {
   let timer: NodeJS.Timeout | undefined;
@@ -19,33 +17,34 @@ async function probe(check: () => Promise<unknown>): Promise<CheckStatus> {
   return result;
 }
 
-export interface HealthChecks {
-  postgres: CheckStatus;
-  redis: CheckStatus;
-  [extra: string]: CheckStatus;
-}
+const healthDataSchema = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: ['ok', 'degraded', 'down'] },
+    checks: { type: 'object', additionalProperties: { type: 'string', enum: ['ok', 'down'] } },
+  },
+} as const;
 
-/** Extra probes other modules add (the reconciliation workers). */
-export type ExtraHealthCheck = { name: string; check: () => Promise<unknown> };
+const healthSchema = {
+  operationId: 'getHealth',
+  tags: ['system'],
+  summary: 'Is the service usable?',
+  description: '200 while PostgreSQL answers (status degraded when Redis or the reconciliation workers do not), ' +
+    '503 DATABASE_UNAVAILABLE when PostgreSQL does not. Each probe answers within ' +
+    `${limits.healthProbeTimeoutMs} ms.`,
+  response: { '2xx': envelopeSchema(healthDataSchema), 503: envelopeSchema(healthDataSchema) },
+} as const;
 
-export async function healthRoute(app: FastifyInstance, services: Services, extra: ExtraHealthCheck[] = []): Promise<void> {
-  const checkSchema = { type: 'string', enum: ['ok', 'down'] };
-  app.get('/health', {
-    schema: {
-      response: {
-        '2xx': envelopeSchema({ type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: checkSchema } } }),
-        503: envelopeSchema({ type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: checkSchema } } }),
-      },
-    },
-  }, async (_request, reply) => {
-    const [postgres, redis, ...others] = await Promise.all([
-      probe(() => services.readPool.query('SELECT 1')),
-      probe(() => services.redis.ping()),
-      ...extra.map((entry) => probe(entry.check)),
-    ]);
-    const checks: HealthChecks = { postgres: postgres!, redis: redis! };
-    extra.forEach((entry, index) => { checks[entry.name] = others[index]!; });
-    const status: HealthStatus = postgres === 'down' ? 'down' : Object.values(checks).every((c) => c === 'ok') ? 'ok' : 'degraded';
+export const healthRoute: RoutePlugin = async (app) => {
+  app.get('/health', { schema: healthSchema }, async (_request, reply) => {
+    const probes = {
+      postgres: () => app.readPool.query('SELECT 1'),
+      redis: () => app.redis.ping(),
+      workers: () => app.reconciler.checkWorkers(),
+    };
+    const results = await Promise.all(Object.values(probes).map(probe));
+    const checks = Object.fromEntries(Object.keys(probes).map((name, index) => [name, results[index]!])) as Record<keyof typeof probes, CheckStatus>;
+    const status: HealthStatus = checks.postgres === 'down' ? 'down' : results.every((c) => c === 'ok') ? 'ok' : 'degraded';
     return reply.code(status === 'down' ? 503 : 200).send({
       success: status !== 'down',
       message: status === 'ok' ? 'All dependencies answer.' : `Service is ${status}.`,
@@ -53,4 +52,4 @@ export async function healthRoute(app: FastifyInstance, services: Services, extr
       ...(status === 'down' ? { code: 'DATABASE_UNAVAILABLE' } : {}),
     });
   });
-}
+};
