@@ -3,7 +3,6 @@
  * match stops the start with a message naming the key. Hard maxima come from `limits.ts`.
  */
 import * as limits from '../limits.js';
-import { partitionIntervals } from '../domain/ledger.js';
 
 const integer = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum }) as const;
 const text = { type: 'string', maxLength: 1024 } as const;
@@ -93,7 +92,7 @@ export const configSchema = object({
   // The ledger's sections: optional, every key with its default (docs/ledger.md).
   history: withDefaults({
     retention_days: { ...integer(0, limits.historyRetentionDaysMax), default: 90 },
-    partition_interval: { enum: [...partitionIntervals], default: 'daily' },
+    partition_interval: { enum: ['daily', 'weekly', 'monthly'], default: 'daily' },
     maintenance_interval: { ...duration, default: '10m' },
   }),
   idempotency: withDefaults({

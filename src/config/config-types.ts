@@ -1,5 +1,3 @@
-import type { PartitionInterval } from '../domain/ledger.js';
-
 /** The validated configuration. Field names follow config.yaml (snake_case) so the two read alike. */
 export interface Config {
   server: { host: string; port: number; grpc_port: number; request_timeout_ms: number; auth_token: string };
@@ -37,4 +35,6 @@ export interface Config {
 }
 
 export type RedisMode = 'cache' | 'seckill';
+/** The time range of one `inventory_logs` partition (UTC). */
+export type PartitionInterval = 'daily' | 'weekly' | 'monthly';
 export type EngineMode = 'batched' | 'naive';

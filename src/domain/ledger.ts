@@ -1,8 +1,5 @@
 /** Types of the ledger (history partitions, checkpoints, audits) that several layers share. */
 
-export type PartitionInterval = 'daily' | 'weekly' | 'monthly';
-export const partitionIntervals: readonly PartitionInterval[] = ['daily', 'weekly', 'monthly'];
-
 /** A partition of `inventory_logs`: the half-open range [from, to) of `created_at` it holds. */
 export interface LogPartition {
   name: string;

@@ -6,7 +6,8 @@
  * was before partitioning) starts at MINVALUE.
  */
 import { assert, assertNever } from '../assert.js';
-import type { LogPartition, PartitionInterval, PartitionRange } from '../domain/ledger.js';
+import type { PartitionInterval } from '../config/config-types.js';
+import type { LogPartition, PartitionRange } from '../domain/ledger.js';
 import * as limits from '../limits.js';
 
 const dayMs = 86_400_000;
