@@ -175,3 +175,36 @@ export const idempotencyExpirePauseMs = 5;
  */
 export const logCommitLagMaxMs = 3_600_000;
 assert(partitionsAheadIntervals + 2 <= partitionsCreatedPerCycleMax);
+/** Rows an audit takes from its cursor at a time: bounds a worker's (and a route's) memory. */
+export const auditCursorRows = 5_000;
+/**
+ * Inventory rows per audit chunk statement: each chunk is one statement (one snapshot of rows,
+ * checkpoints and logs), small enough that PostgreSQL sorts it in memory.
+ */
+export const auditChunkProducts = 1_000;
+/**
+ * Worker threads of a full ledger audit (piscina maxThreads). Each holds one connection and streams
+ * its span; PostgreSQL does most of the work (the merge of every partition's index), so more
+ * threads than cores only queue.
+ */
+export const auditWorkerThreads = 2;
+/** Product-id spans per audit thread: several per thread even out spans of uneven density. */
+export const auditSpansPerWorker = 4;
+/** piscina `maxQueue`: a run queues all of its spans at once, and never more. */
+export const auditQueueMax = auditWorkerThreads * auditSpansPerWorker;
+/** An idle audit thread (and its connection) goes after this; audits are rare. */
+export const auditWorkerIdleMs = 30_000;
+/** V8 heaps per audit worker: its memory is flat by design (one cursor batch, one product's fold). */
+export const auditWorkerHeapMb = 64;
+export const auditWorkerYoungHeapMb = 8;
+/** Disagreeing products an audit run records (and holds in memory); it counts all of them. */
+export const auditFindingsMax = 10_000;
+/** Findings listed in a run's report. */
+export const auditReportFindingsMax = 100;
+/** How often a running audit writes its progress to its run row. */
+export const auditProgressIntervalMs = 2_000;
+/** While another instance holds the audit lock: how long to look for its run row, in steps. */
+export const auditLockLookupSteps = 40;
+export const auditLockLookupStepMs = 50;
+/** A restore's `reason` is prefixed with its target in the log row, within `reasonLengthMax`. */
+export const restoreReasonLengthMax = reasonLengthMax - 100;

@@ -103,7 +103,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
   const healthCheck = config.inventory.health_check;
   if (healthCheck.enable) reconciler.startSchedule(durationMs(healthCheck.interval, 'inventory.health_check.interval'));
 
-  const ledger = new Ledger({ config, readPool, log, registry: metrics.registry });
+  const ledger = new Ledger({ config, readPool, engine, log, registry: metrics.registry });
   ledger.start();
 
   let closing: Promise<void> | null = null;

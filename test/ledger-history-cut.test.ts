@@ -3,7 +3,7 @@
 // checkpoint (stock, reserved), so checkpoint + the sum of later rows still equals each row, also
 // for a row with a lower id that landed in the next partition. The cycle's clock is moved 90 days
 // on; later history is made by moving rows to later partitions (UPDATE of created_at moves a row).
-// Also: an interrupted cut resumes, another instance holding the lock makes a cycle skip, and the
+// The audit agrees from each checkpoint. Also: an interrupted cut resumes, another instance holding the lock makes a cycle skip, and the
 // id sequence outlives the partition it came with.
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { intervalStart, nextBoundary, partitionName } from '../src/ledger/partit
 import * as limits from '../src/limits.js';
 import { createLogPartition, selectLogPartitions } from '../src/store/postgres/partition-queries.js';
 import { connectionOptions } from '../src/store/postgres/pool.js';
-import { reserve, finishReservation } from './helpers/api.js';
+import { call, reserve, finishReservation } from './helpers/api.js';
 import { createProduct, sql, sync, testConfig } from './helpers/test-env.js';
 import { withTestApp } from './helpers/with-test-app.js';
 import { parsePrometheusText, valueOf } from './helpers/prometheus-text.js';
@@ -95,6 +95,14 @@ describe('history cut', () => {
     const checks = await ledgerChecks();
     expect(checks).toHaveLength(3);
     for (const check of checks) expect([check.ledger_stock, check.ledger_reserved]).toEqual([check.stock, check.reserved]);
+
+    // The audit agrees from each checkpoint, skipping the low-id row the checkpoint covers.
+    for (const productId of [1, 2, 3]) {
+      const audit = await call<{ agrees: boolean; checkpoint: { log_id: number } | null; rows_checked: number }>(t.app, 'GET', `/api/v1/inventory/${productId}/audit`);
+      expect(audit.body.data.agrees, `product ${productId}`).toBe(true);
+    }
+    const auditOfTwo = await call<{ checkpoint: { log_id: number } | null; rows_checked: number }>(t.app, 'GET', '/api/v1/inventory/2/audit');
+    expect(auditOfTwo.body.data).toMatchObject({ checkpoint: { log_id: lastCut[1]!.id }, rows_checked: 0 });
 
     // Partitions are ready ahead of the moved clock.
     const partitions = await selectLogPartitions(t.services.readPool);

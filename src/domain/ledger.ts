@@ -8,4 +8,13 @@ export interface LogPartition {
   to: Date;
 }
 
+/** What an audit can find wrong with a product against its ledger (see `ledger/ledger-fold.ts`). */
+export type AuditProblem =
+  | 'chain_break'
+  | 'checkpoint_break'
+  | 'stock_differs'
+  | 'reserved_differs'
+  | 'no_history'
+  | 'no_inventory_row';
+
 export interface PartitionRange { name: string; from: Date; to: Date }

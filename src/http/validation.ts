@@ -6,7 +6,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
 import { cursorPattern } from './pagination.js';
-import { noNulPattern, traceIdPattern } from './schemas.js';
+import { instantPattern, noNulPattern, traceIdPattern } from './schemas.js';
 
 const ajvOptions = { allErrors: false, removeAdditional: false, useDefaults: true, strict: false } as const;
 const bodyAjv = new Ajv({ ...ajvOptions, coerceTypes: false });
@@ -51,6 +51,7 @@ const patternProblems: Record<string, string> = {
   [noNulPattern]: 'must not contain NUL characters',
   [traceIdPattern]: 'must be printable ASCII without spaces',
   [cursorPattern]: 'is not a cursor from a previous page',
+  [instantPattern]: 'must be an ISO 8601 time with a zone, e.g. 2026-11-30T08:00:00Z',
 };
 
 function article(type: string): string {

@@ -1,5 +1,5 @@
 /**
- * Metrics of the ledger's maintenance (partitions, checkpoints, idempotency expiry), registered on
+ * Metrics of the ledger's maintenance (partitions, checkpoints, idempotency expiry) and audits, registered on
  * the app's registry. Series with known label values start at 0 so rate() sees their first event.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
@@ -15,6 +15,16 @@ export interface LedgerMetrics {
   readonly partitionsDropped: Counter;
   readonly checkpointsWritten: Counter;
   readonly idempotencyKeysExpired: Counter;
+  /** Full audit runs of this instance, by outcome: completed, failed, aborted. */
+  readonly auditRuns: Counter<'outcome'>;
+  readonly auditDuration: Histogram;
+  readonly auditProducts: Counter;
+  readonly auditRows: Counter;
+  /** Products whose row or chain disagreed with their ledger, over all full runs. */
+  readonly auditDisagreements: Counter;
+  readonly auditLastRunDisagreements: Gauge;
+  /** Single-product audits (GET …/audit), by verdict: agrees, disagrees. */
+  readonly productAudits: Counter<'verdict'>;
 }
 
 /** `horizonSeconds` is read at scrape time: how long writes still have a partition to land in. */
@@ -51,6 +61,42 @@ export function createLedgerMetrics(registry: Registry, horizonSeconds: () => Pr
       help: 'Idempotency records deleted after idempotency.retention_hours.',
       registers: [registry],
     }),
+    auditRuns: new Counter({
+      name: 'inventory_ledger_audit_runs_total',
+      help: 'Full ledger audit runs this instance executed, by outcome.',
+      labelNames: ['outcome'], registers: [registry],
+    }),
+    auditDuration: new Histogram({
+      name: 'inventory_ledger_audit_duration_seconds',
+      help: 'Duration of a full ledger audit run.',
+      registers: [registry],
+      buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600],
+    }),
+    auditProducts: new Counter({
+      name: 'inventory_ledger_audit_products_total',
+      help: 'Products checked against their ledger by full audit runs.',
+      registers: [registry],
+    }),
+    auditRows: new Counter({
+      name: 'inventory_ledger_audit_rows_total',
+      help: 'Log rows read by full audit runs.',
+      registers: [registry],
+    }),
+    auditDisagreements: new Counter({
+      name: 'inventory_ledger_audit_disagreements_total',
+      help: 'Products whose row or chain disagreed with their ledger, found by full audit runs.',
+      registers: [registry],
+    }),
+    auditLastRunDisagreements: new Gauge({
+      name: 'inventory_ledger_audit_last_run_disagreements',
+      help: 'Products that disagreed with their ledger in the most recent completed run of this instance.',
+      registers: [registry],
+    }),
+    productAudits: new Counter({
+      name: 'inventory_ledger_product_audits_total',
+      help: 'Single-product ledger audits answered, by verdict (agrees, disagrees).',
+      labelNames: ['verdict'], registers: [registry],
+    }),
   };
   new Gauge({
     name: 'inventory_ledger_partition_horizon_seconds',
@@ -62,5 +108,7 @@ export function createLedgerMetrics(registry: Registry, horizonSeconds: () => Pr
     },
   });
   for (const outcome of ['completed', 'failed', 'skipped'] satisfies MaintenanceOutcome[]) metrics.maintenanceRuns.inc({ outcome }, 0);
+  for (const outcome of ['completed', 'failed', 'aborted']) metrics.auditRuns.inc({ outcome }, 0);
+  for (const verdict of ['agrees', 'disagrees']) metrics.productAudits.inc({ verdict }, 0);
   return metrics;
 }
