@@ -1,12 +1,12 @@
 /**
  * The layers, checked on every `npm test`: arrows run
  *   http → engine | reconcile | reservations | orders | ledger | notifications → store → domain
- * and never back up. Everything may use config, limits, errors, assert and metrics, which use
+ * and never back up. Everything may use config, limits, errors, assert, timeout and metrics, which use
  * none of the layers. Type-only imports count (a type import is still an arrow).
  */
 const above = (layers) => `^src/(${layers.join('|')})/`;
 const serviceLayers = ['engine', 'reconcile', 'reservations', 'orders', 'ledger', 'notifications', 'alerts'];
-const foundation = '^src/(config/|metrics/|limits\\.ts$|errors\\.ts$|assert\\.ts$)';
+const foundation = '^src/(config/|metrics/|limits\\.ts$|errors\\.ts$|assert\\.ts$|timeout\\.ts$)';
 
 module.exports = {
   forbidden: [
@@ -42,7 +42,7 @@ module.exports = {
     },
     {
       name: 'foundation-imports-a-layer',
-      comment: 'config, metrics, limits, errors and assert are used by every layer, so they use none.',
+      comment: 'config, metrics, limits, errors, assert and timeout are used by every layer, so they use none.',
       severity: 'error',
       from: { path: foundation },
       to: { path: above([...serviceLayers, 'http', 'store', 'domain']) },

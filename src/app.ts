@@ -7,7 +7,9 @@ import { errors } from './errors.js';
 import * as limits from './limits.js';
 import type { Services } from './services.js';
 import { installAuth } from './http/auth.js';
+import { clientErrorHandler, frameworkErrors } from './http/client-errors.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { installJsonBodyParser } from './http/json-body.js';
 import { installTraceIds, traceIdFromHeader } from './http/trace-id.js';
 import { validatorCompiler } from './http/validation.js';
 import { registerOpenApi } from './http/openapi.js';
@@ -20,13 +22,17 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     loggerInstance: services.log as FastifyBaseLogger,
     genReqId: traceIdFromHeader,
     bodyLimit: limits.bodyLimitBytes,
+    routerOptions: { maxParamLength: limits.pathParamLengthMax },
+    clientErrorHandler: clientErrorHandler(services.config.server.request_timeout_ms),
+    frameworkErrors,
     requestTimeout: services.config.server.request_timeout_ms,
     // Node 20 honours requestTimeout only when given to http.createServer (fastify sets it after),
     // and checks it every 30 s by default, so a 15 s limit could let a slow client hold a
     // connection for 45 s: pass it here, checked at a quarter of the limit (50 ms to 1 s).
     http: {
       requestTimeout: services.config.server.request_timeout_ms,
-      connectionsCheckingInterval: Math.min(1000, Math.max(50, services.config.server.request_timeout_ms / 4)),
+      maxHeaderSize: limits.headerBytesMax,
+      connectionsCheckingInterval: limits.connectionsCheckingIntervalMs(services.config.server.request_timeout_ms),
     },
     // Requests that reach a closing instance get our envelope (503 SHUTTING_DOWN), not fastify's.
     return503OnClosing: false,
@@ -37,10 +43,11 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   // Every body is JSON; text/plain would otherwise reach validation as a string.
   app.removeContentTypeParser('text/plain');
+  installJsonBodyParser(app);
   installErrorHandler(app);
   installTraceIds(app);
   installRequestMetrics(app, services.metrics);
-  installAuth(app, services.config.server.auth_token);
+  installAuth(app, services.config.server);
   refuseWhileClosing(app);
   await app.register(servicesPlugin, { services });
   await registerOpenApi(app);

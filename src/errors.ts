@@ -9,6 +9,9 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
+  | 'URI_TOO_LONG'
+  | 'HEADERS_TOO_LARGE'
+  | 'REQUEST_TIMEOUT'
   | 'UNAUTHORIZED'
   | 'INVENTORY_NOT_FOUND'
   | 'INSUFFICIENT_STOCK'
@@ -69,10 +72,21 @@ export const errors = {
   unsupportedMediaType: (contentType: string) =>
     new AppError(415, 'UNSUPPORTED_MEDIA_TYPE',
       `Content-Type '${contentType}' is not supported; send application/json.`),
-  unauthorized: () =>
-    new AppError(401, 'UNAUTHORIZED', 'This route needs the header "Authorization: Bearer <token>" with the configured server.auth_token.'),
-  routeNotFound: (method: string, url: string) =>
-    new AppError(404, 'NOT_FOUND', `No route ${method} ${url}.`),
+  unauthorized: (role: string) =>
+    new AppError(401, 'UNAUTHORIZED',
+      `This route needs the ${role} role: send "Authorization: Bearer <token>" with its token (see docs/security.md).`),
+  routeNotFound: (method: string) =>
+    new AppError(404, 'NOT_FOUND', `No route answers ${method} on this path; the API is listed at /docs.`),
+  badUrl: () =>
+    new AppError(400, 'VALIDATION_ERROR', 'The URL is not valid: a %-escape in its path is malformed.'),
+  uriTooLong: (paramLengthMax: number) =>
+    new AppError(414, 'URI_TOO_LONG', `A path parameter is longer than ${paramLengthMax} characters; no id is that long.`),
+  headersTooLarge: (headerBytesMax: number) =>
+    new AppError(431, 'HEADERS_TOO_LARGE', `The request headers are larger than ${headerBytesMax} bytes; send fewer or shorter headers.`),
+  requestTimeout: (timeoutMs: number) =>
+    new AppError(408, 'REQUEST_TIMEOUT', `The request did not arrive completely within ${timeoutMs} ms; send it again.`),
+  malformedRequest: () =>
+    new AppError(400, 'VALIDATION_ERROR', 'The request is not valid HTTP/1.1.'),
   inventoryNotFound: (productId: number) =>
     new AppError(404, 'INVENTORY_NOT_FOUND',
       `No inventory exists for product ${productId}; create it with POST /api/v1/inventory first.`),

@@ -55,6 +55,11 @@ const syncItemBytesMax = 6 * (orderIdLengthMax + idempotencyKeyLengthMax + reaso
 export const bodyLimitBytes = 6 * 1024 * 1024;
 assert(batchItemsMax * syncItemBytesMax + 1024 <= bodyLimitBytes);
 
+/** Node's limit on a request's headers (its default): beyond it the answer is 431. */
+export const headerBytesMax = 16 * 1024;
+/** A path parameter longer than this cannot be an id (16 digits at most) nor a run id (36): 414. */
+export const pathParamLengthMax = 100;
+
 /**
  * SIGTERM to exit: in-flight requests finish and every actor drains within it. A flush waiting on
  * a lock is bounded by `database.postgres.statement_timeout_ms`, which the config check keeps below
@@ -66,8 +71,46 @@ export const shutdownGraceMs = 25_000;
  * server stopped closing idle ones, and would hold close() open until their keep-alive timeout.
  */
 export const idleConnectionSweepMs = 100;
+/**
+ * The stats endpoints answer from a snapshot at most this old (`inventory.stats_max_age_ms`): the
+ * catalogue figures are one pass over every product (0.64–0.77 s per million rows, measured here),
+ * so a dashboard polling 100 times a second costs one pass per 5 s, not 100 a second.
+ */
+export const statsMaxAgeMsDefault = 5_000;
+/** Longest configurable snapshot age: older figures would mislead more than they save. */
+export const statsMaxAgeMsLimit = 3_600_000;
 /** A health probe answers within this even when a dependency hangs. */
 export const healthProbeTimeoutMs = 1000;
+/**
+ * Node checks for requests over `server.request_timeout_ms` every this often (its default, 30 s,
+ * would let a 15 s limit hold a connection for 45 s): a quarter of the limit, between 50 ms (a
+ * check costs a walk over the open connections) and 1 s.
+ */
+export const connectionsCheckingIntervalMinMs = 50;
+export const connectionsCheckingIntervalMaxMs = 1000;
+export function connectionsCheckingIntervalMs(requestTimeoutMs: number): number {
+  return Math.min(connectionsCheckingIntervalMaxMs, Math.max(connectionsCheckingIntervalMinMs, requestTimeoutMs / 4));
+}
+
+// ---- Connections ----
+/**
+ * An idle PostgreSQL pool connection is closed after this: the read pool shrinks back after a
+ * burst, while connections in steady use (every shard flushes often under load) are kept, since a
+ * new one costs a backend fork and a few milliseconds.
+ */
+export const pgIdleTimeoutMs = 30_000;
+/**
+ * Connecting to Redis takes a TCP (and AUTH/SELECT) handshake on top of a command's round trip, so
+ * it may take this many times `redis.command_timeout_ms` (at start, and for each reconnection).
+ */
+export const redisConnectTimeoutFactor = 4;
+export function redisConnectTimeoutMs(commandTimeoutMs: number): number {
+  return commandTimeoutMs * redisConnectTimeoutFactor;
+}
+/** Redis reconnection attempts wait this much longer each time … */
+export const redisReconnectStepMs = 100;
+/** … up to this, so Redis coming back is noticed within a second. */
+export const redisReconnectDelayMaxMs = 1000;
 /** Longest configurable duration (health_check.interval): timers beyond 2^31 ms misfire. */
 export const durationMaxMs = 24 * 3_600_000;
 assert(stockMax + flushOpsMaxLimit * deltaAbsMaxLimit < Number.MAX_SAFE_INTEGER);
@@ -121,6 +164,8 @@ export const reconcileWarnLinesMax = 50;
 export const reconcileProgressIntervalMs = 2000;
 /** GET /api/v1/health/check waits at most this long (and half the request timeout) for its run. */
 export const healthCheckWaitMs = 10_000;
+/** How often a caller waiting on another instance's run reads its row. */
+export const reconcileRemotePollMs = 100;
 /** While another instance holds the run lock: how long to look for its run row, in steps. */
 export const reconcileLockLookupSteps = 40;
 export const reconcileLockLookupStepMs = 50;

@@ -10,6 +10,7 @@ import { createNaiveEngine } from './engine/naive-engine.js';
 import { createBatchedEngine, type StockEngine } from './engine/stock-engine.js';
 import { durationMs } from './config/load-config.js';
 import { Ledger } from './ledger/ledger.js';
+import * as limits from './limits.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { registerPoolMetrics } from './metrics/pool-metrics.js';
 import { createReconcileMetrics } from './metrics/reconcile-metrics.js';
@@ -66,7 +67,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
   const readPool = createPool(postgres, { max: postgres.pool_max - shards, applicationName: 'inventory-api', pipeline: false });
   registerPoolMetrics(metrics.registry, { engine: enginePool, read: readPool });
   const redis = createRedisClient(config.redis, 'inventory-service');
-  if (!(await connectRedis(redis, config.redis.command_timeout_ms * 4))) {
+  if (!(await connectRedis(redis, limits.redisConnectTimeoutMs(config.redis.command_timeout_ms)))) {
     log.warn('Redis is not reachable; syncs still commit to PostgreSQL and reconciliation repairs Redis later');
   }
   const keys = stockKeys(config.redis.key_prefix);

@@ -10,7 +10,9 @@ import { createProduct, sync, testConfig } from './helpers/test-env.js';
 import { withTestApp } from './helpers/with-test-app.js';
 import { checkNow, dropRedisKeys, fix, setRedisStock } from './helpers/reconcile-fixtures.js';
 
-const config = testConfig({ inventory: { low_stock_threshold: 100 } });
+// stats_max_age_ms 0: every call reads afresh, so each figure checked here is the current one (the
+// snapshot's bound is proved in stats-snapshot).
+const config = testConfig({ inventory: { low_stock_threshold: 100, stats_max_age_ms: 0 } });
 const t = withTestApp(config);
 afterAll(async () => { await dropRedisKeys(t.services); });
 
@@ -64,6 +66,7 @@ describe('GET /api/v1/stats/inventory', () => {
       products: 10, by_status: { active: 8, inactive: 1, locked: 1 },
       total_stock: 1786, total_reserved: 450, total_available: 1336,
       low_stock: 5, out_of_stock: 1, low_stock_threshold: 100,
+      as_of: expect.any(String), age_seconds: expect.any(Number),
     });
     expect(await listed('status=active&low_stock=true')).toEqual([1, 2, 3, 6, 7]);
     expect(await listed('status=active&out_of_stock=true')).toEqual([1]);

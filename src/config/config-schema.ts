@@ -24,7 +24,10 @@ export const configSchema = object({
     grpc_port: integer(0, 65535),
     request_timeout_ms: integer(100, 600_000),
     auth_token: text,
-  }),
+    auth: object({
+      tokens: object({ sync: text, operator: text, read: text }, ['sync', 'operator', 'read']),
+    }, ['tokens']),
+  }, ['auth']),
   database: object({
     driver: { enum: ['postgres'] },
     postgres: object({
@@ -73,7 +76,8 @@ export const configSchema = object({
       auto_fix: { type: 'boolean' },
       max_fix_amount: integer(0, limits.stockMax),
     }),
-  }),
+    stats_max_age_ms: integer(0, limits.statsMaxAgeMsLimit),
+  }, ['stats_max_age_ms']),
   engine: object({
     mode: { enum: ['batched', 'naive'] },
     shards: integer(1, limits.shardsMaxLimit),

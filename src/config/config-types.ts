@@ -1,6 +1,10 @@
 /** The validated configuration. Field names follow config.yaml (snake_case) so the two read alike. */
 export interface Config {
-  server: { host: string; port: number; grpc_port: number; request_timeout_ms: number; auth_token: string };
+  server: {
+    host: string; port: number; grpc_port: number; request_timeout_ms: number; auth_token: string;
+    /** Role-scoped tokens (src/http/auth.ts); each optional, empty = that role is open. */
+    auth?: { tokens?: { sync?: string; operator?: string; read?: string } };
+  };
   database: {
     driver: 'postgres';
     postgres: {
@@ -24,6 +28,8 @@ export interface Config {
       workers: number; chunk_rows: number; inflight_allowance: number;
     };
     compensation: { enable: boolean; auto_fix: boolean; max_fix_amount: number };
+    /** How old a stats snapshot may be before a request refreshes it (default limits.statsMaxAgeMsDefault; 0: always fresh). */
+    stats_max_age_ms?: number;
   };
   engine: { mode: EngineMode; shards: number; flush_ops_max: number; queue_depth_max: number };
   reservations: { ttl_seconds_default: number; ttl_seconds_max: number; sweep_interval_ms: number; sweep_batch_max: number };

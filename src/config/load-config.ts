@@ -112,6 +112,12 @@ function applyEnvOverrides(raw: unknown, env: Env): void {
   if (env.PORT) set('server', 'port', integerFrom('PORT', env.PORT));
   if (env.HOST) set('server', 'host', env.HOST);
   if (env.AUTH_TOKEN !== undefined) set('server', 'auth_token', env.AUTH_TOKEN);
+  for (const role of ['sync', 'operator', 'read'] as const) {
+    const token = env[`AUTH_TOKEN_${role.toUpperCase()}`];
+    if (token === undefined) continue;
+    const auth = ((config.server ??= {}).auth ??= {}) as Record<string, Record<string, unknown>>;
+    (auth.tokens ??= {})[role] = token;
+  }
   if (env.DATABASE_URL) postgres().url = env.DATABASE_URL;
   if (env.DATABASE_POOL_MAX) postgres().pool_max = integerFrom('DATABASE_POOL_MAX', env.DATABASE_POOL_MAX);
   if (env.REDIS_URL) set('redis', 'url', env.REDIS_URL);

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { assert, assertNever } from '../assert.js';
 import { AppError, databaseFailureOf, errors, isConnectionError, pgErrorCodes } from '../errors.js';
 import * as limits from '../limits.js';
+import { settledWithin } from '../timeout.js';
 import type { Metrics } from '../metrics/metrics.js';
 import {
   productStateOf, selectProductForUpdate, selectStoredResults, type ProductRow, type StoredResultRow,
@@ -199,9 +200,7 @@ class NaiveEngine implements StockEngine {
       this.options.metrics.redisWriteFailures.inc();
       this.options.log.debug({ err: error, productId: op.productId }, 'redis write after commit failed; reconciliation will repair it');
     });
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([write, new Promise<void>((resolve) => { timer = setTimeout(resolve, this.options.redisWriteWaitMs); })]);
-    clearTimeout(timer);
+    await settledWithin(write, this.options.redisWriteWaitMs);
   }
 
   private failureOf(error: unknown): AppError {

@@ -14,7 +14,7 @@ const quietCodes: ReadonlySet<string> = new Set(['OVERLOADED', 'SHUTTING_DOWN'])
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const appError = toAppError(error);
+    const appError = toAppError(error, request.headers['content-type']);
     if (appError === null) {
       request.log.error({ err: error }, 'unexpected error');
     } else if (appError.statusCode >= 500 && !quietCodes.has(appError.code)) {
@@ -25,19 +25,27 @@ export function installErrorHandler(app: FastifyInstance): void {
     return reply.code(answer.statusCode).send(failure(answer.code, answer.message));
   });
   app.setNotFoundHandler((request, reply) => {
-    const error = errors.routeNotFound(request.method, request.url.split('?')[0]!);
+    const error = errors.routeNotFound(request.method);
     return reply.code(404).send(failure(error.code, error.message));
   });
 }
 
-function toAppError(error: FastifyError): AppError | null {
+/** A media type named back to the client only when it is one (RFC 9110 token/token, short). */
+const mediaType = /^[A-Za-z0-9!#$&^_.+-]{1,64}\/[A-Za-z0-9!#$&^_.+-]{1,64}$/;
+
+function unsupportedMediaType(contentType: string | undefined): AppError {
+  const type = contentType?.split(';')[0]!.trim() ?? '';
+  return errors.unsupportedMediaType(mediaType.test(type) ? type : type === '' ? 'none' : 'an unrecognised type');
+}
+
+function toAppError(error: FastifyError, contentType: string | undefined): AppError | null {
   if (error instanceof AppError) return error;
   if (error.validation && error.validation.length > 0) {
     return errors.invalidRequest(`${describeValidation(error.validationContext ?? 'body', error.validation[0]!)}.`);
   }
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': return errors.payloadTooLarge(limits.bodyLimitBytes);
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return errors.unsupportedMediaType(String(error.message.split(': ')[1] ?? 'unknown'));
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return unsupportedMediaType(contentType);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY': return errors.validation('body', 'is empty; send a JSON object');
     case 'FST_ERR_CTP_INVALID_JSON_BODY': return errors.validation('body', 'is not valid JSON');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH': return errors.validation('Content-Length', 'does not match the body');
@@ -47,7 +55,8 @@ function toAppError(error: FastifyError): AppError | null {
   }
   if (isConnectionError(error)) return errors.databaseUnavailable();
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-    return errors.validation('request', `was refused: ${error.message}`);
+    // fastify's message may quote the request; its code does not.
+    return errors.invalidRequest(`The request was refused (${error.code ?? error.statusCode}).`);
   }
   return null;
 }

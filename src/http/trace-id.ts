@@ -1,10 +1,12 @@
 /**
- * Trace ids: taken from `X-Trace-Id` (or generated), replaced by the body's `trace_id` when it has
- * one, echoed in the answer's `X-Trace-Id` header and carried by every log line of the request.
+ * Trace ids: taken from `X-Trace-Id` (or generated; a header that is not a valid trace id is
+ * refused with 400), replaced by the body's `trace_id` when it has one, echoed in the answer's
+ * `X-Trace-Id` header and carried by every log line of the request.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
+import { errors } from '../errors.js';
 import * as limits from '../limits.js';
 import { traceIdPattern } from './schemas.js';
 
@@ -19,18 +21,28 @@ const traceIdRegExp = new RegExp(traceIdPattern);
 export function traceIdFromHeader(request: IncomingMessage): string {
   const header = request.headers['x-trace-id'];
   const value = Array.isArray(header) ? header[0] : header;
-  return value !== undefined && value.length <= limits.traceIdLengthMax && traceIdRegExp.test(value) ? value : randomUUID();
+  return value !== undefined && isTraceId(value) ? value : randomUUID();
+}
+
+function isTraceId(value: string): boolean {
+  return value.length <= limits.traceIdLengthMax && traceIdRegExp.test(value);
 }
 
 export function installTraceIds(app: FastifyInstance): void {
   app.decorateRequest('traceId', '');
+  // The header's value is stored with every log row of the request: refuse one that cannot be
+  // (genReqId gave the request a fresh id meanwhile, so this refusal is still traceable).
+  app.addHook('onRequest', (request, _reply, done) => {
+    const header = request.headers['x-trace-id'];
+    if (header === undefined || (typeof header === 'string' && isTraceId(header))) return done();
+    done(errors.validation('headers.x-trace-id', `must be 1 to ${limits.traceIdLengthMax} printable ASCII characters without spaces`));
+  });
   // Callback-style hooks: an async hook costs a promise per request on the sync hot path.
   app.addHook('preHandler', (request: FastifyRequest, _reply, done) => {
     const fromBody = (request.body as { trace_id?: unknown } | undefined)?.trace_id;
     // Route schemas already refuse a bad trace_id; checking again keeps a route that forgot from
     // putting an invalid value into the answer's header.
-    if (typeof fromBody === 'string' && fromBody !== request.id && fromBody.length <= limits.traceIdLengthMax &&
-        traceIdRegExp.test(fromBody)) {
+    if (typeof fromBody === 'string' && fromBody !== request.id && isTraceId(fromBody)) {
       request.traceId = fromBody;
       request.log = request.log.child({ trace_id: fromBody });
     } else {

@@ -1,10 +1,15 @@
 /**
  * Request validation: two Ajv instances compiled once per schema. Bodies are checked strictly
  * (no type coercion: "5" is not a number, and unknown fields are refused), while path and query
- * parameters, which arrive as text, are coerced to the schema's types.
+ * parameters, which arrive as text, are coerced to the schema's types — but a number must be
+ * written as plain decimal digits first: Ajv would read "0x1196", "4.502e3" and " 4502 " as 4502,
+ * so two spellings of one id could name the same product. Every string of every part, once valid,
+ * must also be storable: no NUL (PostgreSQL text cannot hold it) and no lone UTF-16 surrogate
+ * (PostgreSQL would store U+FFFD, so two different ids would become one key).
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
+import { errors } from '../errors.js';
 import { cursorPattern } from './pagination.js';
 import { instantPattern, noNulPattern, traceIdPattern } from './schemas.js';
 
@@ -12,10 +17,67 @@ const ajvOptions = { allErrors: false, removeAdditional: false, useDefaults: tru
 const bodyAjv = new Ajv({ ...ajvOptions, coerceTypes: false });
 const textAjv = new Ajv({ ...ajvOptions, coerceTypes: 'array' });
 
+/** A whole number as a client should write it in a path or query: decimal digits, no leading zero. */
+const plainDigits = /^(0|[1-9][0-9]*)$/;
+/** NUL, or a surrogate that is not half of a pair (with the u flag a pair is one code point). */
+const unstorable = /[\u0000\uD800-\uDFFF]/u;
+
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
-  const validate = (httpPart === 'body' ? bodyAjv : textAjv).compile(schema);
-  return (data: unknown) => (validate(data) ? { value: data } : { error: validationError(validate.errors ?? []) });
+  const part = httpPart ?? 'body';
+  const isBody = part === 'body';
+  const validate = (isBody ? bodyAjv : textAjv).compile(schema);
+  const numberFields = isBody ? [] : numberPropertiesOf(schema);
+  return (data: unknown) => {
+    const loose = looseNumberField(data, numberFields);
+    if (loose !== null) {
+      return { error: errors.validation(`${part}.${loose}`, 'must be a whole number written as plain digits (no sign, space, exponent or hex)') };
+    }
+    if (!validate(data)) return { error: validationError(validate.errors ?? []) };
+    const bad = unstorableString(data, part);
+    if (bad !== null) return { error: errors.validation(bad.path, bad.problem) };
+    return { value: data };
+  };
 };
+
+/** The properties a parameter schema types as integer or number. */
+function numberPropertiesOf(schema: object): string[] {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  return Object.entries(properties)
+    .filter(([, property]) => [property.type].flat().some((type) => type === 'integer' || type === 'number'))
+    .map(([name]) => name);
+}
+
+function looseNumberField(data: unknown, fields: readonly string[]): string | null {
+  if (fields.length === 0 || data === null || typeof data !== 'object') return null;
+  for (const field of fields) {
+    const value = (data as Record<string, unknown>)[field];
+    if (value === undefined) continue;
+    const texts = Array.isArray(value) ? value : [value];
+    if (texts.some((text) => typeof text === 'string' && !plainDigits.test(text))) return field;
+  }
+  return null;
+}
+
+/** The first string (depth first) PostgreSQL could not store as sent, with its path and what is wrong. */
+export function unstorableString(value: unknown, path: string): { path: string; problem: string } | null {
+  if (typeof value === 'string') {
+    if (!unstorable.test(value)) return null;
+    return { path, problem: value.includes('\u0000') ? 'must not contain NUL characters' : 'must be well-formed UTF-16 (it contains a lone surrogate)' };
+  }
+  if (value === null || typeof value !== 'object') return null;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) {
+      const found = unstorableString(value[index], `${path}.${index}`);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  for (const key in value) {
+    const found = unstorableString((value as Record<string, unknown>)[key], `${path}.${key}`);
+    if (found !== null) return found;
+  }
+  return null;
+}
 
 /** An error carrying Ajv's findings; the error handler turns the first into a sentence. */
 function validationError(findings: ErrorObject[]): Error {

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config-types.js';
 import { errors } from '../errors.js';
 import * as limits from '../limits.js';
+import { settledWithin } from '../timeout.js';
 import type { ReconcileMetrics } from '../metrics/reconcile-metrics.js';
 import {
   closeAbandonedRuns, finishRun, insertRun, selectActiveIdSpan, selectLastRun, selectRun, selectRunningRun,
@@ -47,9 +48,6 @@ interface ActiveRun {
 
 export interface StartedRun { runId: string; joined: boolean }
 
-/** How often a caller waiting on another instance's run reads its row. */
-const remotePollMs = 100;
-
 export class Reconciler {
   private readonly pool: ReconcilePool;
   private readonly instance = `${hostname()}:${process.pid}`;
@@ -82,8 +80,8 @@ export class Reconciler {
     const deadline = Date.now() + waitMs;
     if (local !== null && waitMs > 0) await settledWithin(local.done, waitMs);
     let row = await selectRun(this.deps.readPool, runId);
-    while (local === null && row?.status === 'running' && Date.now() + remotePollMs <= deadline) {
-      await sleep(remotePollMs);
+    while (local === null && row?.status === 'running' && Date.now() + limits.reconcileRemotePollMs <= deadline) {
+      await sleep(limits.reconcileRemotePollMs);
       row = await selectRun(this.deps.readPool, runId);
     }
     if (row === null) return null;
@@ -259,14 +257,6 @@ export class Reconciler {
     await updateRunProgress(this.deps.readPool, run.runId, scannedRows).catch(() => {});
     this.progressWriting = false;
   }
-}
-
-/** Waits for `promise` to settle, or `ms` at most; leaves no timer behind either way. */
-async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); });
-  await Promise.race([promise.then(() => {}, () => {}), timeout]);
-  clearTimeout(timer);
 }
 
 /** A span's answer as a result, or its failure thrown with the worker's reason and raw text. */

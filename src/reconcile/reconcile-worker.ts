@@ -115,7 +115,7 @@ async function connectClients(): Promise<WorkerClients> {
   try {
     await failAs('database error', Promise.all([scan.connect(), write.connect()]));
     await failAs('database error', scan.query('SET statement_timeout = 0'));
-    if (!(await connectRedis(redis, setup.redis.command_timeout_ms * 4))) {
+    if (!(await connectRedis(redis, limits.redisConnectTimeoutMs(setup.redis.command_timeout_ms)))) {
       throw new RunFailure('redis unreachable', new Error('the worker could not connect to Redis'));
     }
   } catch (error) {

@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import type { Config } from '../../config/config-types.js';
+import * as limits from '../../limits.js';
 import { installPgTypeParsers } from './pg-types.js';
 
 export type PostgresConfig = Config['database']['postgres'];
@@ -36,7 +37,7 @@ export function createPool(config: PostgresConfig, options: PoolOptions): pg.Poo
     ...connectionOptions(config, databaseName(config)),
     max: options.max,
     connectionTimeoutMillis: config.connect_timeout_ms,
-    idleTimeoutMillis: 30_000,
+    idleTimeoutMillis: limits.pgIdleTimeoutMs,
     statement_timeout: config.statement_timeout_ms,
     application_name: options.applicationName,
     keepAlive: true,

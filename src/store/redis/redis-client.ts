@@ -5,12 +5,11 @@
  */
 import { Redis, Cluster, type RedisOptions } from 'ioredis';
 import type { Config } from '../../config/config-types.js';
+import * as limits from '../../limits.js';
+import { settledWithin, withTimeout } from '../../timeout.js';
 
 export type RedisClient = Redis | Cluster;
 export type RedisConfig = Config['redis'];
-
-/** Longest pause between reconnection attempts, so Redis coming back is noticed within a second. */
-const reconnectDelayMaxMs = 1000;
 
 export function redisOptions(config: RedisConfig): RedisOptions {
   const fromUrl = config.url ? new URL(config.url) : null;
@@ -19,14 +18,19 @@ export function redisOptions(config: RedisConfig): RedisOptions {
     port: fromUrl?.port ? Number(fromUrl.port) : config.port,
     password: (fromUrl?.password ? decodeURIComponent(fromUrl.password) : config.password) || undefined,
     db: fromUrl && fromUrl.pathname.length > 1 ? Number(fromUrl.pathname.slice(1)) : config.db,
-    connectTimeout: config.command_timeout_ms * 4,
+    connectTimeout: limits.redisConnectTimeoutMs(config.command_timeout_ms),
     commandTimeout: config.command_timeout_ms,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     enableAutoPipelining: true,
     lazyConnect: true,
-    retryStrategy: (attempt) => Math.min(attempt * 100, reconnectDelayMaxMs),
+    retryStrategy: reconnectDelayMs,
   };
+}
+
+/** Pause before reconnection attempt `attempt` (1, 2, …): growing, capped. */
+function reconnectDelayMs(attempt: number): number {
+  return Math.min(attempt * limits.redisReconnectStepMs, limits.redisReconnectDelayMaxMs);
 }
 
 export function createRedisClient(config: RedisConfig, connectionName: string): RedisClient {
@@ -40,7 +44,7 @@ export function createRedisClient(config: RedisConfig, connectionName: string): 
         enableOfflineQueue: false,
         enableAutoPipelining: true,
         lazyConnect: true,
-        clusterRetryStrategy: (attempt) => Math.min(attempt * 100, reconnectDelayMaxMs),
+        clusterRetryStrategy: reconnectDelayMs,
       })
     : new Redis(options);
   // Errors surface on the commands that fail; the event would otherwise be an unhandled 'error'.
@@ -52,13 +56,8 @@ export function createRedisClient(config: RedisConfig, connectionName: string): 
  * Connects, waiting at most `timeoutMs`. A Redis that is down at start is not fatal (Redis is a
  * cache): the client keeps reconnecting in the background and the health check says "degraded".
  */
-export async function connectRedis(client: RedisClient, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
-  const connected = client.connect().then(() => true, () => false);
-  const ok = await Promise.race([connected, timeout]);
-  clearTimeout(timer);
-  return ok;
+export function connectRedis(client: RedisClient, timeoutMs: number): Promise<boolean> {
+  return withTimeout(client.connect().then(() => true, () => false), timeoutMs, false);
 }
 
 export function isRedisReady(client: RedisClient): boolean {
@@ -67,9 +66,6 @@ export function isRedisReady(client: RedisClient): boolean {
 
 /** QUIT (replies to commands already sent still arrive), bounded: a Redis that is down is dropped. */
 export async function closeRedis(client: RedisClient, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); });
-  await Promise.race([client.quit().then(() => {}, () => {}), timeout]);
-  clearTimeout(timer);
+  await settledWithin(client.quit(), timeoutMs);
   client.disconnect();
 }

@@ -3,18 +3,15 @@
  * still commit), 503 when PostgreSQL does not. Open: load balancers probe it without a token.
  */
 import * as limits from '../../../limits.js';
+import { withTimeout } from '../../../timeout.js';
 import { envelopeSchema } from '../../envelope.js';
 import type { RoutePlugin } from '../../route-plugin.js';
 
 export type CheckStatus = 'ok' | 'down';
 export type HealthStatus = 'ok' | 'degraded' | 'down';
 
-async function probe(check: () => Promise<unknown>): Promise<CheckStatus> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<CheckStatus>((resolve) => { timer = setTimeout(() => resolve('down'), limits.healthProbeTimeoutMs); });
-  const result = await Promise.race([check().then((): CheckStatus => 'ok', (): CheckStatus => 'down'), timeout]);
-  clearTimeout(timer);
-  return result;
+function probe(check: () => Promise<unknown>): Promise<CheckStatus> {
+  return withTimeout(check().then((): CheckStatus => 'ok', (): CheckStatus => 'down'), limits.healthProbeTimeoutMs, 'down');
 }
 
 const healthDataSchema = {
