@@ -6,21 +6,20 @@
  * exactly its delta. Set TEST_SEED to replay a failure; the seed is printed on failure.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProduct, dropDatabase, sql, startTestApp, testConfig, type TestApp } from './helpers/test-env.js';
+import { describe, expect } from 'vitest';
+import { appTest } from './helpers/app-test.js';
+import { createProduct, sql, type TestApp } from './helpers/test-env.js';
 import { seedFromEnv } from './helpers/seeded-random.js';
 
-let t: TestApp;
+// The sweeper would expire fuzzed reservations at random moments, between a checksum and the next.
+const it = appTest({ engine: { shards: 2 }, reservations: { sweep_interval_ms: 3_600_000 } });
 const products = [1, 2, 3];
-beforeAll(async () => {
-  // The sweeper would expire fuzzed reservations at random moments, between a checksum and the next.
-  t = await startTestApp(testConfig({ engine: { shards: 2 }, reservations: { sweep_interval_ms: 3_600_000 } }));
+it.beforeAll(async ({ t }) => {
   for (const productId of products) await createProduct(t.app, { product_id: productId, stock: 1_000_000 });
 });
-afterAll(async () => { await t.close(); await dropDatabase(t.config); });
 
 /** Everything a refused request must leave as it was, in one cheap query (the tables stay small). */
-async function checksum() {
+async function checksum(t: TestApp) {
   const [row] = await sql(t.services, `SELECT
       (SELECT md5(coalesce(string_agg(i::text, ',' ORDER BY product_id), '')) FROM inventories i) AS inventories,
       (SELECT md5(coalesce(string_agg(r::text, ',' ORDER BY id), '')) FROM inventory_reservations r) AS reservations,
@@ -104,7 +103,7 @@ const payloadOf = (structured: fc.Arbitrary<object>) => fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }) },
 );
 
-async function withCurrentVersion(url: string, payload: string): Promise<string> {
+async function withCurrentVersion(t: TestApp, url: string, payload: string): Promise<string> {
   if (!payload.includes(currentVersion)) return payload;
   const productId = Number(url.split('/').pop());
   const rows = Number.isSafeInteger(productId) ? await sql(t.services, 'SELECT version FROM inventories WHERE product_id = $1', [productId]) : [];
@@ -131,7 +130,7 @@ const routes: WriteRoute[] = [
 ];
 
 describe('fuzzed write routes', () => {
-  it.each(routes)('$name: no 5xx, refusals change nothing', async (route) => {
+  it.for(routes)('$name: no 5xx, refusals change nothing', { timeout: 240_000 }, async (route, { t }) => {
     const seed = seedFromEnv();
     // Updates fuzzed before may have locked products or drained them: start each route from active,
     // stocked products. The version bump makes the actors' cached copies stale, as another writer would.
@@ -139,13 +138,13 @@ describe('fuzzed write routes', () => {
                              version = version + 1 WHERE product_id = ANY($1)`, [products]);
     let accepted = 0;
     await fc.assert(fc.asyncProperty(route.url, route.payload, async (url, generated) => {
-      const payload = await withCurrentVersion(url, generated);
-      const before = await checksum();
+      const payload = await withCurrentVersion(t, url, generated);
+      const before = await checksum(t);
       const answer = await t.app.inject({ method: route.method, url, headers: { 'content-type': 'application/json' }, payload });
       expect(answer.statusCode, payload).toBeLessThan(500);
       const body = answer.json();
       expect(body.success, payload).toBe(answer.statusCode < 400);
-      const after = await checksum();
+      const after = await checksum(t);
       if (answer.statusCode >= 400) {
         expect(typeof body.code).toBe('string');
         expect(after, payload).toEqual(before);
@@ -158,5 +157,5 @@ describe('fuzzed write routes', () => {
       }
     }), { numRuns: route.runs, seed });
     expect(accepted).toBeGreaterThanOrEqual(route.acceptedMin);
-  }, 240_000);
+  });
 });

@@ -3,14 +3,13 @@
  * without it is 401 in any malformed form and changes nothing, the Bearer scheme is
  * case-insensitive, reads stay open. Every route against each role: http-roles.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { dropDatabase, sql, startTestApp, testConfig, type TestApp } from './helpers/test-env.js';
+import { expect } from 'vitest';
+import { appTest } from './helpers/app-test.js';
+import { sql } from './helpers/test-env.js';
 
-let t: TestApp;
-beforeAll(async () => { t = await startTestApp(testConfig({ server: { auth_token: 's3cret' } })); });
-afterAll(async () => { await t.close(); await dropDatabase(t.config); });
+const it = appTest({ server: { auth_token: 's3cret' } });
 
-it('refuses writes without the token, accepts them with it, and leaves reads open', async () => {
+it('refuses writes without the token, accepts them with it, and leaves reads open', async ({ t }) => {
   const create = (authorization?: string) => t.app.inject({
     method: 'POST', url: '/api/v1/inventory', payload: { product_id: 1, stock: 5 },
     headers: authorization === undefined ? {} : { authorization },

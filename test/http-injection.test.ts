@@ -2,12 +2,11 @@
  * Proves every string field reaches PostgreSQL as a parameter, never as SQL: classic injection
  * strings in each field of create and sync are stored verbatim and every table survives.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createProduct, dropDatabase, sql, startTestApp, sync, testConfig, type TestApp } from './helpers/test-env.js';
+import { expect } from 'vitest';
+import { appTest } from './helpers/app-test.js';
+import { createProduct, sql, sync } from './helpers/test-env.js';
 
-let t: TestApp;
-beforeAll(async () => { t = await startTestApp(testConfig()); });
-afterAll(async () => { await t.close(); await dropDatabase(t.config); });
+const it = appTest();
 
 const payloads = [
   "'; DROP TABLE inventories; --",
@@ -21,7 +20,7 @@ const payloads = [
 /** Trace ids travel in a header: printable ASCII only, so the unicode payload loses its non-ASCII part there. */
 const asTraceId = (text: string) => text.replace(/[^\x21-\x7e]/g, '_');
 
-it('stores injection strings verbatim in every string field', async () => {
+it('stores injection strings verbatim in every string field', async ({ t }) => {
   for (const [i, text] of payloads.entries()) {
     const productId = 100 + i;
     await createProduct(t.app, { product_id: productId, product_name: text, stock: 10, reason: text, operator: text.slice(0, 64), trace_id: asTraceId(text) });
@@ -38,7 +37,7 @@ it('stores injection strings verbatim in every string field', async () => {
   expect(counts).toEqual({ products: payloads.length, logs: payloads.length * 3, keys: payloads.length * 2 });
 });
 
-it('refuses NUL characters and non-ASCII trace ids with 400, not a failed statement', async () => {
+it('refuses NUL characters and non-ASCII trace ids with 400, not a failed statement', async ({ t }) => {
   await createProduct(t.app, { product_id: 1, stock: 10 });
   const nul = await sync(t.app, { product_id: 1, delta: -1, order_id: 'a\u0000b' });
   expect(nul.status).toBe(400);

@@ -4,18 +4,15 @@
  * carries the envelope only — no stack trace, no SQL, no internals.
  */
 import { connect } from 'node:net';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createProduct, dropDatabase, sql, startTestApp, sync, testConfig, type TestApp } from './helpers/test-env.js';
+import { expect } from 'vitest';
+import { appTest } from './helpers/app-test.js';
+import { createProduct, sql, sync } from './helpers/test-env.js';
 import { deadDatabaseApp } from './helpers/dead-database-app.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp(testConfig({ server: { request_timeout_ms: 300 } }));
-  await t.app.listen({ host: '127.0.0.1', port: 0 });
-});
-afterAll(async () => { await t.close(); await dropDatabase(t.config); });
+const it = appTest({ server: { request_timeout_ms: 300 } });
+it.beforeAll(async ({ t }) => { await t.app.listen({ host: '127.0.0.1', port: 0 }); });
 
-it('cuts off a request whose body arrives too slowly with 408, applying nothing', async () => {
+it('cuts off a request whose body arrives too slowly with 408, applying nothing', async ({ t }) => {
   await createProduct(t.app, { product_id: 1, stock: 10 });
   const port = (t.app.server.address() as { port: number }).port;
   const body = JSON.stringify({ product_id: 1, delta: -1 });
@@ -33,7 +30,7 @@ it('cuts off a request whose body arrives too slowly with 408, applying nothing'
   expect(row!.stock).toBe(10);
 });
 
-it('answers 5xx with the envelope only: no stack, no SQL', async () => {
+it('answers 5xx with the envelope only: no stack, no SQL', async ({ t }) => {
   await createProduct(t.app, { product_id: 2, stock: 10 });
   const dead = await deadDatabaseApp(t);
   const answer = await sync(dead.app, { product_id: 2, delta: -1 });

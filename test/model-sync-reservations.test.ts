@@ -5,8 +5,10 @@
  * must the final rows and log count. Set TEST_SEED to replay a failure (the seed is in the message).
  */
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createProduct, dropDatabase, sql, startTestApp, testConfig, type TestApp } from './helpers/test-env.js';
+import { expect } from 'vitest';
+import { call } from './helpers/api.js';
+import { appTest } from './helpers/app-test.js';
+import { createProduct, sql } from './helpers/test-env.js';
 import { randomInt, seededRandom, seedFromEnv } from './helpers/seeded-random.js';
 
 type Status = 'active' | 'inactive' | 'locked';
@@ -14,14 +16,12 @@ interface ModelProduct { stock: number; reserved: number; version: number; statu
 interface ModelReservation { productId: number; quantity: number; status: 'pending' | 'confirmed' | 'released' }
 interface Outcome { status: number; code?: string; data?: Record<string, unknown> }
 
-let t: TestApp;
-beforeAll(async () => { t = await startTestApp(testConfig({ engine: { shards: 2 } })); });
-afterAll(async () => { await t.close(); await dropDatabase(t.config); });
+const it = appTest({ engine: { shards: 2 } });
 
-async function call(app: FastifyInstance, method: 'POST' | 'PUT', url: string, payload: object): Promise<Outcome> {
-  const answer = await app.inject({ method, url, payload });
-  const body = answer.json();
-  return { status: answer.statusCode, ...(body.code ? { code: body.code } : {}), ...(body.success ? { data: body.data } : {}) };
+/** The answer as the model states it: status, and the code of a refusal or the data of a success. */
+async function outcome(app: FastifyInstance, method: 'POST' | 'PUT', url: string, payload: object): Promise<Outcome> {
+  const { status, body } = await call(app, method, url, payload);
+  return { status, ...(body.code ? { code: body.code } : {}), ...(body.success ? { data: body.data } : {}) };
 }
 
 class Model {
@@ -52,7 +52,7 @@ class Model {
   }
 }
 
-it('matches the in-memory model over 600 seeded random commands', async () => {
+it('matches the in-memory model over 600 seeded random commands', async ({ t }) => {
   const seed = seedFromEnv();
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[randomInt(random, 0, items.length - 1)]!;
@@ -75,7 +75,7 @@ it('matches the in-memory model over 600 seeded random commands', async () => {
       const order = keyKind < 0.4 ? `o${randomInt(random, 1, 8)}` : null;
       const idempotencyKey = order === null && keyKind < 0.5 ? `k${randomInt(random, 1, 4)}` : null;
       const key = order !== null ? `${productId}:o:${delta < 0 ? 'deduct' : 'add'}:${order}` : idempotencyKey !== null ? `${productId}:k:${idempotencyKey}` : null;
-      actual = await call(t.app, 'POST', '/api/v1/sync-stock', { product_id: productId, delta, ...(order ? { order_id: order } : {}), ...(idempotencyKey ? { idempotency_key: idempotencyKey } : {}) });
+      actual = await outcome(t.app, 'POST', '/api/v1/sync-stock', { product_id: productId, delta, ...(order ? { order_id: order } : {}), ...(idempotencyKey ? { idempotency_key: idempotencyKey } : {}) });
       const available = product.stock - product.reserved;
       expected = model.replay(key, delta, 200) ?? model.statusRefusal(product)
         ?? (delta < 0 && available + delta < 0 ? { status: 409, code: 'INSUFFICIENT_STOCK' } : null)
@@ -92,7 +92,7 @@ it('matches the in-memory model over 600 seeded random commands', async () => {
       const quantity = randomInt(random, 1, 5);
       const order = `r${randomInt(random, 1, 12)}`;
       const key = `${productId}:reserve:${order}`;
-      actual = await call(t.app, 'POST', '/api/v1/reservations', { product_id: productId, quantity, order_id: order, ttl_seconds: 3600 });
+      actual = await outcome(t.app, 'POST', '/api/v1/reservations', { product_id: productId, quantity, order_id: order, ttl_seconds: 3600 });
       // A replayed reservation shows its stock figures as first answered, and its status as it is now.
       const replayed = model.replay(key, quantity, 200);
       if (replayed?.data !== undefined) replayed.data.status = model.reservations.get(replayed.data.reservation_id as number)!.status;
@@ -111,7 +111,7 @@ it('matches the in-memory model over 600 seeded random commands', async () => {
       const verb = random() < 0.6 ? 'confirm' : 'release';
       const known = [...model.reservations.keys()];
       const reservationId = known.length > 0 && random() < 0.9 ? pick(known) : 999_999;
-      actual = await call(t.app, 'POST', `/api/v1/reservations/${reservationId}/${verb}`, {});
+      actual = await outcome(t.app, 'POST', `/api/v1/reservations/${reservationId}/${verb}`, {});
       const reservation = model.reservations.get(reservationId);
       const owner = reservation === undefined ? undefined : model.products.get(reservation.productId)!;
       expected = reservation === undefined || owner === undefined ? { status: 404, code: 'RESERVATION_NOT_FOUND' }
@@ -129,7 +129,7 @@ it('matches the in-memory model over 600 seeded random commands', async () => {
       const version = product.version - (stale ? 1 : 0);
       const status = random() < 0.5 ? pick<Status>(['active', 'active', 'locked', 'inactive']) : undefined;
       const stock = random() < 0.3 ? randomInt(random, 0, 40) : undefined;
-      actual = await call(t.app, 'PUT', `/api/v1/inventory/${productId}`, { version, ...(status ? { status } : {}), ...(stock !== undefined ? { stock } : {}) });
+      actual = await outcome(t.app, 'PUT', `/api/v1/inventory/${productId}`, { version, ...(status ? { status } : {}), ...(stock !== undefined ? { stock } : {}) });
       const stockChanges = stock !== undefined && stock !== product.stock;
       expected = (status === undefined && stock === undefined ? { status: 400, code: 'VALIDATION_ERROR' } : null)
         ?? (stale ? { status: 409, code: 'VERSION_CONFLICT' } : null)

@@ -4,11 +4,11 @@
  * and restarted; every delta without a definitive answer is retried with its key. Final stock
  * equals start plus the sum of applied deltas, with one log row and one key record per delta.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dropDatabase, testConfig } from './helpers/test-env.js';
 import { postSync, seededDatabase, ServiceProcess, type SyncAttempt } from './helpers/service-process.js';
+import { pollUntil } from './helpers/wait.js';
 
 const config = testConfig();
 let db: pg.Client;
@@ -42,7 +42,8 @@ it('SIGKILL mid-load, restart, retry unanswered keys: exact stock, nothing twice
       if (killed) return; // this client's remaining keys were never sent
     }
   });
-  await sleep(400);
+  // Mid-load: at least 200 deltas were acknowledged, however long the machine took to answer them.
+  await pollUntil(() => [...attempts.values()].filter((a) => a.status === 200).length, (answered) => answered >= 200, { timeoutMs: 30_000 });
   killed = true;
   await started.stop('SIGKILL');
   await Promise.all(load);

@@ -5,18 +5,15 @@
  * shutdown answers every accepted operation before the engine closes.
  */
 import pg from 'pg';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { connectionOptions } from '../src/store/postgres/pool.js';
-import { createProduct, dropDatabase, sql, startTestApp, sync, testConfig, type TestApp } from './helpers/test-env.js';
+import { appTest } from './helpers/app-test.js';
+import { createProduct, sql, sync } from './helpers/test-env.js';
+import { pollUntil } from './helpers/wait.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp(testConfig({ engine: { shards: 1, flush_ops_max: 4, queue_depth_max: 10 } }));
-});
-afterAll(async () => { await t.close(); await dropDatabase(t.config); });
+const it = appTest({ engine: { shards: 1, flush_ops_max: 4, queue_depth_max: 10 } });
 
-it('a full shard answers 503 OVERLOADED and commits everything it accepted once unblocked', async () => {
+it('a full shard answers 503 OVERLOADED and commits everything it accepted once unblocked', async ({ t }) => {
   await createProduct(t.app, { product_id: 1, stock: 100 });
   const locker = new pg.Client(connectionOptions(t.config.database.postgres));
   await locker.connect();
@@ -25,8 +22,7 @@ it('a full shard answers 503 OVERLOADED and commits everything it accepted once 
 
   const accepted = Array.from({ length: 10 }, (_, i) => sync(t.app, { product_id: 1, delta: -1, order_id: `held-${i}` }));
   // The first flush is now blocked on the row lock, holding its ops: wait until all ten are held.
-  for (let i = 0; i < 100 && t.services.engine.queueDepths()[0] !== 10; i += 1) await sleep(20);
-  expect(t.services.engine.queueDepths()).toEqual([10]);
+  expect(await pollUntil(() => t.services.engine.queueDepths(), (depths) => depths[0] === 10)).toEqual([10]);
 
   const refused = await sync(t.app, { product_id: 1, delta: -1, order_id: 'one-too-many' });
   expect(refused.status).toBe(503);
@@ -43,7 +39,7 @@ it('a full shard answers 503 OVERLOADED and commits everything it accepted once 
   expect(logs!.n).toBe(10);
 });
 
-it('drain answers every accepted operation, then refuses new ones', async () => {
+it('drain answers every accepted operation, then refuses new ones', async ({ t }) => {
   await createProduct(t.app, { product_id: 2, stock: 100 });
   const inFlight = Array.from({ length: 10 }, () => t.services.engine.submit({
     kind: 'delta', productId: 2, delta: -1, opType: 'deduct', orderId: null, idempotencyKey: null,

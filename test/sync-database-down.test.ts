@@ -5,16 +5,15 @@
  * half-applied.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { connectionOptions } from '../src/store/postgres/pool.js';
-import { createProduct, dropDatabase, sql, startTestApp, sync, testConfig, type TestApp } from './helpers/test-env.js';
+import { appTest } from './helpers/app-test.js';
+import { createProduct, sql, sync } from './helpers/test-env.js';
 import { deadDatabaseApp } from './helpers/dead-database-app.js';
 
-let t: TestApp;
-beforeAll(async () => { t = await startTestApp(testConfig({ engine: { shards: 2 } })); });
-afterAll(async () => { await t.close(); await dropDatabase(t.config); });
+const it = appTest({ engine: { shards: 2 } });
 
-it('answers 503 DATABASE_UNAVAILABLE when PostgreSQL cannot be reached, and writes nothing', async () => {
+it('answers 503 DATABASE_UNAVAILABLE when PostgreSQL cannot be reached, and writes nothing', async ({ t }) => {
   await createProduct(t.app, { product_id: 1, stock: 10 });
   const dead = await deadDatabaseApp(t);
   const answer = await sync(dead.app, { product_id: 1, delta: -1 });
@@ -26,7 +25,7 @@ it('answers 503 DATABASE_UNAVAILABLE when PostgreSQL cannot be reached, and writ
   expect(row).toEqual({ stock: 10, version: 1 });
 });
 
-it('killing the engine connections mid-load leaves every answer truthful', async () => {
+it('killing the engine connections mid-load leaves every answer truthful', async ({ t }) => {
   await createProduct(t.app, { product_id: 2, stock: 100_000 });
   const killer = new pg.Client(connectionOptions(t.config.database.postgres));
   await killer.connect();

@@ -3,14 +3,13 @@
  * exactly 1,500 successes and 500 INSUFFICIENT_STOCK, final stock 0, 1,500 log rows summing to
  * -1,500, and one version step per flush, with far fewer flushes than requests.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createProduct, dropDatabase, sql, startTestApp, sync, testConfig, type TestApp } from './helpers/test-env.js';
+import { expect } from 'vitest';
+import { appTest } from './helpers/app-test.js';
+import { createProduct, sql, sync } from './helpers/test-env.js';
 
-let t: TestApp;
-beforeAll(async () => { t = await startTestApp(testConfig()); });
-afterAll(async () => { await t.close(); await dropDatabase(t.config); });
+const it = appTest();
 
-it('2,000 concurrent -1 on 1,500 in stock: exactly 1,500 succeed and stock ends at 0', async () => {
+it('2,000 concurrent -1 on 1,500 in stock: exactly 1,500 succeed and stock ends at 0', async ({ t }) => {
   await createProduct(t.app, { product_id: 42, stock: 1500 });
   const answers = await Promise.all(Array.from({ length: 2000 }, (_, i) =>
     sync(t.app, { product_id: 42, delta: -1, order_id: `order-${i}` })));

@@ -4,24 +4,14 @@
  * product's final stock equals its start plus the sum of acknowledged deltas, with one log row per
  * acknowledged delta; a key sent to both instances at once applies once.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createProduct, dropDatabase, sql, startTestApp, sync, testConfig, type TestApp } from './helpers/test-env.js';
+import { expect } from 'vitest';
+import { appTest } from './helpers/app-test.js';
+import { createProduct, sql, sync, type TestApp } from './helpers/test-env.js';
 import { randomInt, seededRandom, seedFromEnv } from './helpers/seeded-random.js';
 
-let a: TestApp;
-let b: TestApp;
-beforeAll(async () => {
-  const config = testConfig({ engine: { shards: 2 } });
-  a = await startTestApp(config);
-  b = await startTestApp(config);
-});
-afterAll(async () => {
-  await a.close();
-  await b.close();
-  await dropDatabase(a.config);
-});
+const it = appTest({ engine: { shards: 2 } });
 
-it('two instances on one database stay exact under 1,000 mixed concurrent deltas', async () => {
+it('two instances on one database stay exact under 1,000 mixed concurrent deltas', async ({ t: a, peer: b }) => {
   const seed = seedFromEnv();
   const random = seededRandom(seed);
   const products = [11, 12, 13, 14, 15];
@@ -59,7 +49,7 @@ it('two instances on one database stay exact under 1,000 mixed concurrent deltas
   expect((await replans(a)) + (await replans(b))).toBeGreaterThan(0);
 });
 
-it('a key sent to both instances at once applies once', async () => {
+it('a key sent to both instances at once applies once', async ({ t: a, peer: b }) => {
   await createProduct(a.app, { product_id: 21, stock: 100 });
   await b.app.inject({ method: 'GET', url: '/api/v1/inventory/21' });
   const answers = await Promise.all(Array.from({ length: 20 }, (_, i) =>

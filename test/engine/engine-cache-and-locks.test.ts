@@ -4,14 +4,15 @@
  * crash, exact stock); (2) two instances whose caches hold opposite products lock a shared flush's
  * rows in one order, so rounds of concurrent flushes never deadlock, and stay exact.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { createBatchedEngine, type StockEngine } from '../../src/engine/stock-engine.js';
 import type { DeltaOp } from '../../src/domain/stock-ops.js';
-import { createProduct, dropDatabase, sql, startTestApp, testConfig, type TestApp } from '../helpers/test-env.js';
+import { appTest } from '../helpers/app-test.js';
+import { createProduct, sql, type TestApp } from '../helpers/test-env.js';
 
+const it = appTest();
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(testConfig()); });
-afterAll(async () => { await t.close(); await dropDatabase(t.config); });
+it.beforeAll(({ t: app }) => { t = app; });
 
 const deduct = (productId: number): DeltaOp => ({
   kind: 'delta', productId, delta: -1, opType: 'deduct', orderId: null, idempotencyKey: null,

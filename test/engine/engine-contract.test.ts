@@ -4,22 +4,20 @@
  * idempotent replays and concurrent deductions on one product, through HTTP on a real PostgreSQL
  * and Redis, with exact stock and exact log counts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { EngineMode } from '../../src/config/config-types.js';
-import { createProduct, dropDatabase, sql, startTestApp, sync, testConfig, type TestApp } from '../helpers/test-env.js';
+import { appTest } from '../helpers/app-test.js';
+import { createProduct, sql, sync, type TestApp } from '../helpers/test-env.js';
+
+// File-scoped fixtures are made at the top level: one app per engine mode.
+const appTests = { naive: appTest({ engine: { mode: 'naive' } }), batched: appTest({ engine: { mode: 'batched' } }) };
 
 describe.each<EngineMode>(['naive', 'batched'])('%s engine', (mode) => {
+  const it = appTests[mode];
   let env: TestApp;
   let nextProductId = 1;
 
-  beforeAll(async () => {
-    env = await startTestApp(testConfig({ engine: { mode } }));
-  });
-
-  afterAll(async () => {
-    await env?.close();
-    if (env) await dropDatabase(env.config);
-  });
+  it.beforeAll(({ t }) => { env = t; });
 
   async function newProduct(stock: number, extra: Record<string, unknown> = {}): Promise<number> {
     const productId = nextProductId++;

@@ -7,9 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { dropKeysWithPrefix } from './test-env.js';
+import { createTestDatabase, dropKeysWithPrefix } from './test-env.js';
 import type { Config } from '../../src/config/config-types.js';
-import { ensureDatabase, migrate } from '../../src/store/postgres/migrate.js';
 import { connectionOptions } from '../../src/store/postgres/pool.js';
 import { freePort } from './private-redis.js';
 
@@ -55,15 +54,19 @@ export class ServiceProcess {
     child.stderr!.on('data', (chunk) => { this.output += chunk; });
     child.on('exit', (code) => { this.exitCode = code; });
     this.child = child;
-    for (let attempt = 0; attempt < 200; attempt += 1) {
+    // Starting tsx and the service takes a few seconds, far more on a busy machine.
+    const deadline = performance.now() + 60_000;
+    let lastHealth = 'no answer';
+    while (performance.now() < deadline) {
       if (this.exitCode !== null) throw new Error(`service exited with ${this.exitCode}: ${this.output}`);
       try {
         const health = await fetch(`${this.url}/health`);
         if (health.ok) return;
+        lastHealth = `${health.status} ${await health.text()}`;
       } catch { /* not listening yet */ }
       await sleep(50);
     }
-    throw new Error(`service did not start: ${this.output}`);
+    throw new Error(`service did not become healthy within 60 s (last /health: ${lastHealth}): ${this.output}`);
   }
 
   /** Deletes the Redis keys this service wrote (its prefix, in db 0). */
@@ -110,11 +113,10 @@ export async function postSync(baseUrl: string, productId: number, key: string, 
   }
 }
 
-/** Creates and migrates the config's database, runs `seedSql`, and returns a client on it plus its URL. */
+/** Creates the config's database (a copy of the run's template), runs `seedSql`, and returns a client on it plus its URL. */
 export async function seededDatabase(config: Config, seedSql: string): Promise<{ db: pg.Client; databaseUrl: string }> {
   const postgres = config.database.postgres;
-  await ensureDatabase(postgres);
-  await migrate(postgres);
+  await createTestDatabase(config);
   const db = new pg.Client(connectionOptions(postgres));
   await db.connect();
   await db.query(seedSql);

@@ -1,6 +1,8 @@
 /**
  * Test environment: every test file gets its own PostgreSQL database and Redis key prefix, so runs
  * (and files running in parallel) never see each other's rows or keys. Real PostgreSQL and Redis.
+ * Under vitest a database is a copy of the run's template (see template-database.ts), named
+ * `inv_test_<run>_<suffix>` so the run's teardown drops it even when a file could not.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -9,7 +11,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, validateConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/config-types.js';
-import { createServices, type Services } from '../../src/services.js';
+import { createServices, type Services, type ServicesOptions } from '../../src/services.js';
+import { withAdmin } from './postgres-admin.js';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
 
@@ -17,13 +20,20 @@ export function uniqueSuffix(): string {
   return `${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
 }
 
-function merge<T>(base: T, patch: DeepPartial<T> | undefined): T {
+// Only inside a vitest worker: the benchmarks import this module too.
+const provided = process.env.VITEST === undefined ? undefined : await import('vitest').then(({ inject }) => ({
+  templateDatabase: inject('templateDatabase') as string | undefined,
+  testRunId: inject('testRunId') as string | undefined,
+}));
+
+/** `patch` laid over `base`, objects merged key by key (arrays and other values replaced). */
+export function mergePatch<T>(base: T, patch: DeepPartial<T> | undefined): T {
   if (patch === undefined) return base;
   const out = { ...base } as Record<string, unknown>;
   for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
     const current = out[key];
     out[key] = value !== null && typeof value === 'object' && !Array.isArray(value) && typeof current === 'object'
-      ? merge(current, value as DeepPartial<typeof current>)
+      ? mergePatch(current, value as DeepPartial<typeof current>)
       : value;
   }
   return out as T;
@@ -33,13 +43,13 @@ function merge<T>(base: T, patch: DeepPartial<T> | undefined): T {
 export function testConfig(patch?: DeepPartial<Config>): Config {
   const suffix = uniqueSuffix();
   const base = loadConfig({});
-  const isolated = merge(base, {
-    database: { postgres: { dbname: `inv_test_${suffix}` } },
+  const isolated = mergePatch(base, {
+    database: { postgres: { dbname: provided?.testRunId === undefined ? `inv_test_${suffix}` : `inv_test_${provided.testRunId}_${suffix}` } },
     redis: { key_prefix: `test:${suffix}:`, db: 0 },
     inventory: { health_check: { enable: false } },
     logging: { level: 'error' },
   });
-  return validateConfig(merge(isolated, patch));
+  return validateConfig(mergePatch(isolated, patch));
 }
 
 export interface TestApp {
@@ -49,8 +59,27 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(config: Config): Promise<TestApp> {
-  const services = await createServices(config);
+/**
+ * Creates the config's database as a copy of the run's template (migrated once per run). Outside
+ * vitest (the benchmarks) there is no template: the service creates and migrates the database.
+ * Another instance of the same test may have created it already: that is fine.
+ */
+export async function createTestDatabase(config: Config): Promise<void> {
+  if (provided === undefined) return;
+  const template = provided.templateDatabase;
+  if (template === undefined) throw new Error('no template database: integration tests run in the integration project of vitest.config.ts');
+  await withAdmin(config.database.postgres, async (admin) => {
+    try {
+      await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(config.database.postgres.dbname)} TEMPLATE ${pg.escapeIdentifier(template)}`);
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42P04') throw error; // duplicate_database
+    }
+  });
+}
+
+export async function startTestApp(config: Config, options?: ServicesOptions): Promise<TestApp> {
+  await createTestDatabase(config);
+  const services = await createServices(config, options);
   const app = await buildApp(services);
   await app.ready();
   return {
@@ -82,13 +111,7 @@ export async function dropKeysWithPrefix(redis: Redis, prefix: string): Promise<
 
 /** Drops a test database (after every app using it is closed). */
 export async function dropDatabase(config: Config): Promise<void> {
-  const admin = new pg.Client({ host: config.database.postgres.host, port: config.database.postgres.port, user: config.database.postgres.user, database: 'postgres' });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(config.database.postgres.dbname)} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+  await withAdmin(config.database.postgres, (admin) => admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(config.database.postgres.dbname)} WITH (FORCE)`));
 }
 
 /** A direct client on the test database, for assertions the API does not expose. */

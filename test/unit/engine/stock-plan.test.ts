@@ -3,11 +3,11 @@
  * plain sequential model, on seeded random states and op lists (set TEST_SEED to replay a failure).
  */
 import { describe, expect, it } from 'vitest';
-import { planProduct, type ProductPlan } from '../../src/engine/stock-plan.js';
-import { deltaOpType, idempotencyKeyOf, type DeltaOp } from '../../src/domain/stock-ops.js';
-import type { ProductState } from '../../src/domain/inventory.js';
-import type { StoredResult } from '../../src/domain/change-result.js';
-import { randomInt, seededRandom, seedFromEnv } from '../helpers/seeded-random.js';
+import { planProduct, type ProductPlan } from '../../../src/engine/stock-plan.js';
+import { deltaOpType, idempotencyKeyOf, type DeltaOp } from '../../../src/domain/stock-ops.js';
+import type { ProductState } from '../../../src/domain/inventory.js';
+import type { StoredResult } from '../../../src/domain/change-result.js';
+import { randomInt, seededRandom, seedFromEnv } from '../../helpers/seeded-random.js';
 
 function op(productId: number, delta: number, extra: Partial<DeltaOp> = {}): DeltaOp {
   return {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { readFileSync } from 'node:fs';
-import { ConfigError, defaultConfigPath, durationMs, loadConfig } from '../../src/config/load-config.js';
+import { ConfigError, defaultConfigPath, durationMs, loadConfig } from '../../../src/config/load-config.js';
 
 function withYaml(mutate: (raw: Record<string, any>) => void): string {
   const raw = parse(readFileSync(defaultConfigPath, 'utf8'));

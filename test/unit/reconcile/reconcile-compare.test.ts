@@ -6,11 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   differs, judgeSecondLook, judgeSettlingLook, parseRedisStock,
-} from '../src/reconcile/reconcile-compare.js';
-import { splitSpan } from '../src/reconcile/reconcile-report.js';
-import { diffLevel } from '../src/domain/alerts.js';
-import type { CompareRule } from '../src/reconcile/reconcile-types.js';
-import { randomInt, seededRandom, seedFromEnv } from './helpers/seeded-random.js';
+} from '../../../src/reconcile/reconcile-compare.js';
+import { splitSpan } from '../../../src/reconcile/reconcile-report.js';
+import { diffLevel } from '../../../src/domain/alerts.js';
+import type { CompareRule } from '../../../src/reconcile/reconcile-types.js';
+import { randomInt, seededRandom, seedFromEnv } from '../../helpers/seeded-random.js';
 
 const cache: CompareRule = { mode: 'cache', tolerance: 10, inflightAllowance: 100, quietAfterMs: 1600 };
 const seckill: CompareRule = { ...cache, mode: 'seckill' };

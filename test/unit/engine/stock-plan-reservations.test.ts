@@ -3,11 +3,11 @@
 // never below 0 nor above stock, each reservation ended at most once and only from pending, the
 // right refusal code for every ended/expired one, and nothing applied after an operator update.
 import { describe, expect, it } from 'vitest';
-import { planProduct } from '../src/engine/stock-plan.js';
-import type { ProductState } from '../src/domain/inventory.js';
-import type { ReservationState, ReservationStatus } from '../src/domain/reservation.js';
-import type { StockOp } from '../src/domain/stock-ops.js';
-import { seededRandom } from './helpers/seeded-random.js';
+import { planProduct } from '../../../src/engine/stock-plan.js';
+import type { ProductState } from '../../../src/domain/inventory.js';
+import type { ReservationState, ReservationStatus } from '../../../src/domain/reservation.js';
+import type { StockOp } from '../../../src/domain/stock-ops.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 const seed = Number(process.env.TEST_SEED ?? Date.now() % 2 ** 31);
 const audit = { reason: null, operator: null, traceId: null };

@@ -12,10 +12,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { loadConfig } from '../src/config/load-config.js';
-import { redisOptions } from '../src/store/redis/redis-client.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { redisOptions } from '../../src/store/redis/redis-client.js';
 
-const repo = new URL('../', import.meta.url);
+const repo = new URL('../../', import.meta.url);
 const repoPath = (path: string) => new URL(path, repo).pathname;
 const readText = (path: string) => readFileSync(repoPath(path), 'utf8');
 

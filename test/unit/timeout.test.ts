@@ -3,7 +3,7 @@
  * gives the fallback after the bound, and no timer is left behind either way (fake timers count them).
  */
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import { settledWithin, withTimeout } from '../src/timeout.js';
+import { settledWithin, withTimeout } from '../../src/timeout.js';
 
 beforeEach(() => { vi.useFakeTimers(); });
 afterEach(() => { vi.useRealTimers(); });
