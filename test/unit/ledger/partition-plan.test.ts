@@ -3,9 +3,9 @@
 // (also across an interval change and after a long stop), and only partitions wholly past the
 // retention chosen for cutting, oldest first.
 import { describe, expect, it } from 'vitest';
-import type { PartitionInterval } from '../src/config/config-types.js';
-import type { LogPartition } from '../src/domain/ledger.js';
-import { intervalStart, nextBoundary, partitionName, partitionsPastRetention, partitionsToCreate } from '../src/ledger/partition-plan.js';
+import type { PartitionInterval } from '../../../src/config/config-types.js';
+import type { LogPartition } from '../../../src/domain/ledger.js';
+import { intervalStart, nextBoundary, partitionName, partitionsPastRetention, partitionsToCreate } from '../../../src/ledger/partition-plan.js';
 
 const at = (iso: string) => new Date(iso);
 

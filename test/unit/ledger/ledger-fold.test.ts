@@ -3,8 +3,8 @@
 // (or, for the last row, makes the stock differ); a reserve row deleted makes reserved differ;
 // rows at or below the checkpoint are skipped; a checkpoint cut from a broken history stays reported.
 import { describe, expect, it } from 'vitest';
-import { LedgerFold, noCheckpoint, type LedgerRow, type LedgerStart } from '../src/ledger/ledger-fold.js';
-import { randomInt, seedFromEnv, seededRandom } from './helpers/seeded-random.js';
+import { LedgerFold, noCheckpoint, type LedgerRow, type LedgerStart } from '../../../src/ledger/ledger-fold.js';
+import { randomInt, seedFromEnv, seededRandom } from '../../helpers/seeded-random.js';
 
 const seed = seedFromEnv();
 const random = seededRandom(seed);
