@@ -3,11 +3,11 @@
  * without listening (`app.inject`).
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { errors } from './errors.js';
 import * as limits from './limits.js';
 import type { Services } from './services.js';
 import { installAuth } from './http/auth.js';
 import { clientErrorHandler, frameworkErrors } from './http/client-errors.js';
+import { installDrain } from './http/drain.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { installJsonBodyParser } from './http/json-body.js';
 import { installTraceIds, traceIdFromHeader } from './http/trace-id.js';
@@ -34,8 +34,10 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       maxHeaderSize: limits.headerBytesMax,
       connectionsCheckingInterval: limits.connectionsCheckingIntervalMs(services.config.server.request_timeout_ms),
     },
-    // Requests that reach a closing instance get our envelope (503 SHUTTING_DOWN), not fastify's.
+    // Requests that reach a closing instance get our envelope (503 SHUTTING_DOWN), not fastify's,
+    // and connections are closed by http/drain.ts, never all idle ones at once.
     return503OnClosing: false,
+    forceCloseConnections: false,
     // Per-request access lines would cost more than a sync at flash-sale rates; errors and
     // warnings are logged with the request's trace id.
     logController: new LogController({ requestIdLogLabel: 'trace_id', disableRequestLogging: true }),
@@ -48,7 +50,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   installTraceIds(app);
   installRequestMetrics(app, services.metrics);
   installAuth(app, services.config.server);
-  refuseWhileClosing(app);
+  installDrain(app);
   await app.register(servicesPlugin, { services });
   await registerOpenApi(app);
   for (const routes of systemRoutes) await app.register(routes);
@@ -56,14 +58,4 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     for (const routes of apiRoutes) await api.register(routes);
   }, { prefix: apiPrefix });
   return app;
-}
-
-/** Once close() has begun, requests still arriving on open connections are refused cleanly. */
-function refuseWhileClosing(app: FastifyInstance): void {
-  let closing = false;
-  app.addHook('preClose', (done) => {
-    closing = true;
-    done();
-  });
-  app.addHook('onRequest', (_request, _reply, done) => done(closing ? errors.shuttingDown() : undefined));
 }

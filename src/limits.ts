@@ -68,9 +68,16 @@ export const pathParamLengthMax = 100;
 export const shutdownGraceMs = 25_000;
 /**
  * While closing, keep-alive connections that finish their last request become idle after the
- * server stopped closing idle ones, and would hold close() open until their keep-alive timeout.
+ * server stopped closing idle ones, and would hold close() open until their keep-alive timeout:
+ * they are looked at this often (src/http/drain.ts).
  */
 export const idleConnectionSweepMs = 100;
+/**
+ * While closing, a keep-alive connection is closed without an answer only once it has been idle
+ * this long: a client that is using it sends again well within it and gets 503 SHUTTING_DOWN with
+ * Connection: close instead of a reset; one idle this long is not being used. Far below the grace.
+ */
+export const drainIdleCloseMs = 500;
 /**
  * The stats endpoints answer from a snapshot at most this old (`inventory.stats_max_age_ms`): the
  * catalogue figures are one pass over every product (0.64–0.77 s per million rows, measured here),
@@ -114,6 +121,7 @@ export const redisReconnectDelayMaxMs = 1000;
 /** Longest configurable duration (health_check.interval): timers beyond 2^31 ms misfire. */
 export const durationMaxMs = 24 * 3_600_000;
 assert(stockMax + flushOpsMaxLimit * deltaAbsMaxLimit < Number.MAX_SAFE_INTEGER);
+assert(drainIdleCloseMs * 10 <= shutdownGraceMs);
 assert(pageRowsDefault <= pageRowsMax);
 
 // ---- Reconciliation (health checker) ----

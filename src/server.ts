@@ -16,9 +16,8 @@ async function main(): Promise<void> {
   closeWithGrace({ delay: limits.shutdownGraceMs }, async ({ signal, err }) => {
     if (err) services.log.error({ err }, 'shutting down after an error');
     else services.log.info({ signal }, 'shutting down');
-    const sweep = setInterval(() => app.server.closeIdleConnections(), limits.idleConnectionSweepMs);
+    // http/drain.ts answers with Connection: close and closes connections once idle.
     await app.close();
-    clearInterval(sweep);
     services.log.info('HTTP closed; draining the engine');
     await services.close();
     services.log.info('engine drained, connections closed');
