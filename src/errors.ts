@@ -44,7 +44,11 @@ export type ErrorCode =
   | 'OPERATION_REJECTED'
   | 'FIX_OUTCOME_UNKNOWN'
   | 'ALERT_NOT_FOUND'
-  | 'ALERT_NOT_PENDING';
+  | 'ALERT_NOT_PENDING'
+  | 'HISTORY_NOT_RETAINED'
+  | 'LOG_ROW_NOT_FOUND'
+  | 'RESTORE_BELOW_RESERVED'
+  | 'AUDIT_RUN_NOT_FOUND';
 
 export class AppError extends Error {
   constructor(
@@ -184,6 +188,18 @@ export const errors = {
     new AppError(404, 'ALERT_NOT_FOUND', `No alert with id ${alertId} exists.`),
   alertNotPending: (alertId: number, status: string) =>
     new AppError(409, 'ALERT_NOT_PENDING', `Alert ${alertId} is already ${status}; only a pending alert can be acknowledged.`),
+  historyNotRetained: (productId: number, earliest: Date | null) =>
+    new AppError(400, 'HISTORY_NOT_RETAINED', earliest === null
+      ? `Product ${productId} has no retained history to answer from.`
+      : `The history of product ${productId} is retained from ${earliest.toISOString()}; ask for a time (or log row) at or after it.`),
+  logRowNotFound: (productId: number, logId: number) =>
+    new AppError(404, 'LOG_ROW_NOT_FOUND', `Log row ${logId} is not a row of product ${productId}; read its ids from GET /api/v1/inventory/${productId}/logs.`),
+  restoreBelowReserved: (productId: number, stock: number, reserved: number) =>
+    new AppError(409, 'RESTORE_BELOW_RESERVED',
+      `Product ${productId} has ${reserved} reserved by pending reservations; restoring its stock to ${stock} would leave them uncovered. ` +
+      'Confirm or release reservations first, or restore to a later point.'),
+  auditRunNotFound: (runId: string) =>
+    new AppError(404, 'AUDIT_RUN_NOT_FOUND', `No ledger audit run with id ${runId} exists; start one with POST /api/v1/ledger/audits.`),
 } as const;
 
 /** PostgreSQL SQLSTATEs the engine reacts to. */

@@ -186,3 +186,83 @@ export const reconcileLockLookupStepMs = 50;
 export const autoFixPageRows = 500;
 assert(reconcileMgetKeysMax <= reconcileChunkRowsMaxLimit);
 assert(reconcileSettleQueueMax >= reconcileChunkRowsMaxLimit, 'one chunk of candidates must fit the settle queue');
+
+// ---- Ledger (history partitions, checkpoints, idempotency expiry, audits) ----
+/**
+ * Whole intervals of `inventory_logs` partitions kept ready beyond the current one: a daily
+ * partition set survives a week of failed maintenance before a write finds no partition.
+ */
+export const partitionsAheadIntervals = 7;
+/** Partitions one maintenance cycle may create (the ahead window plus the current one, with room). */
+export const partitionsCreatedPerCycleMax = 64;
+/** Expired partitions one cycle cuts (checkpoints, detach, drop); the rest wait for the next cycle. */
+export const partitionsCutPerCycleMax = 8;
+/** Hard ceiling for `history.retention_days` (ten years). */
+export const historyRetentionDaysMax = 3650;
+/**
+ * The longest client retry window we promise: a keyed request retried within 24 hours replays its
+ * first result (Stripe and Shopify keep keys about a day). `idempotency.retention_hours` may not go
+ * below it.
+ */
+export const idempotencyRetryWindowHours = 24;
+/** Hard ceiling for `idempotency.retention_hours` (a year). */
+export const idempotencyRetentionHoursMax = 24 * 366;
+/**
+ * A maintenance statement waits at most this long for a lock, then gives up until the next cycle:
+ * a DDL statement queued behind a long reader would otherwise make every later writer queue too.
+ */
+export const maintenanceLockTimeoutMs = 2_000;
+/** A maintenance statement (a checkpoint or expiry batch, a detach) is cancelled after this. */
+export const maintenanceStatementTimeoutMs = 60_000;
+/** Products whose checkpoints one statement writes: bounds one transaction while history is cut. */
+export const checkpointBatchProducts = 1_000;
+/**
+ * Idempotency records one expiry statement deletes. Each batch is its own short transaction, so a
+ * retry that wants to write the same key waits for at most one batch.
+ */
+export const idempotencyExpireBatchRows = 2_000;
+/** Expiry batches per cycle: 2.4M keys, several times a cycle's worth at 2,000 keyed changes/s. */
+export const idempotencyExpireBatchesPerCycle = 1_200;
+/** Pause between two expiry batches, so the deletes leave room for the hot path's own I/O. */
+export const idempotencyExpirePauseMs = 5;
+/**
+ * How long after its transaction started a log row can still be written: a flush's statements each
+ * end within `database.postgres.statement_timeout_ms` (kept below 25 s by the config check), so an
+ * hour is far beyond it. Checkpoints and point-in-time answers read rows at most this far past a
+ * partition's bound, where a row with a lower id can sit (its transaction started later).
+ */
+export const logCommitLagMaxMs = 3_600_000;
+assert(partitionsAheadIntervals + 2 <= partitionsCreatedPerCycleMax);
+/** Rows an audit takes from its cursor at a time: bounds a worker's (and a route's) memory. */
+export const auditCursorRows = 5_000;
+/**
+ * Inventory rows per audit chunk statement: each chunk is one statement (one snapshot of rows,
+ * checkpoints and logs), small enough that PostgreSQL sorts it in memory.
+ */
+export const auditChunkProducts = 1_000;
+/**
+ * Worker threads of a full ledger audit (piscina maxThreads). Each holds one connection and streams
+ * its span; PostgreSQL does most of the work (the merge of every partition's index), so more
+ * threads than cores only queue.
+ */
+export const auditWorkerThreads = 2;
+/** Product-id spans per audit thread: several per thread even out spans of uneven density. */
+export const auditSpansPerWorker = 4;
+/** piscina `maxQueue`: a run queues all of its spans at once, and never more. */
+export const auditQueueMax = auditWorkerThreads * auditSpansPerWorker;
+/** An idle audit thread (and its connection) goes after this; audits are rare. */
+export const auditWorkerIdleMs = 30_000;
+/** V8 heaps per audit worker: its memory is flat by design (one cursor batch, one product's fold). */
+export const auditWorkerHeapMb = 64;
+export const auditWorkerYoungHeapMb = 8;
+/** Disagreeing products an audit run records (and holds in memory); it counts all of them. */
+export const auditFindingsMax = 10_000;
+/** Findings listed in a run's report. */
+export const auditReportFindingsMax = 100;
+/** How often a running audit writes its progress to its run row. */
+export const auditProgressIntervalMs = 2_000;
+/** While another instance holds the audit lock: how long to look for its run row, in steps. */
+export const auditLockLookupSteps = 40;
+export const auditLockLookupStepMs = 50;
+/** A restore's `reason` is prefixed with its target in the log row, within `reasonLengthMax`. */
+export const restoreReasonLengthMax = reasonLengthMax - 100;

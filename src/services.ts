@@ -9,6 +9,7 @@ import type { Config } from './config/config-types.js';
 import { createNaiveEngine } from './engine/naive-engine.js';
 import { createBatchedEngine, type StockEngine } from './engine/stock-engine.js';
 import { durationMs } from './config/load-config.js';
+import { Ledger } from './ledger/ledger.js';
 import * as limits from './limits.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { registerPoolMetrics } from './metrics/pool-metrics.js';
@@ -38,6 +39,8 @@ export interface Services {
   readonly sweeper: ReservationSweeper;
   /** The health checker: reconciliation runs (scheduled when health_check.enable), diff fixes. */
   readonly reconciler: Reconciler;
+  /** History partitions and retention, idempotency expiry, audits, point-in-time, restore. */
+  readonly ledger: Ledger;
   readonly startedAt: Date;
   /** Drains the engine, then closes pools and Redis. */
   close(): Promise<void>;
@@ -101,11 +104,14 @@ export async function createServices(config: Config, options: ServicesOptions = 
   const healthCheck = config.inventory.health_check;
   if (healthCheck.enable) reconciler.startSchedule(durationMs(healthCheck.interval, 'inventory.health_check.interval'));
 
+  const ledger = new Ledger({ config, readPool, engine, log, registry: metrics.registry });
+  ledger.start();
+
   let closing: Promise<void> | null = null;
   return {
-    config, log, metrics, readPool, enginePool, redis, keys, cacheWriter, engine, sweeper, reconciler, startedAt: new Date(),
+    config, log, metrics, readPool, enginePool, redis, keys, cacheWriter, engine, sweeper, reconciler, ledger, startedAt: new Date(),
     close: () => (closing ??= (async () => {
-      await Promise.all([sweeper.stop(), reconciler.close()]);
+      await Promise.all([sweeper.stop(), reconciler.close(), ledger.close()]);
       await engine.drain();
       await Promise.allSettled([enginePool.end(), readPool.end()]);
       await closeRedis(redis, config.redis.command_timeout_ms);

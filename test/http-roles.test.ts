@@ -26,6 +26,8 @@ export const routeRoles: Record<string, { role: Role; request: InjectOptions }> 
   'POST /api/v1/health/trigger': { role: 'operator', request: { method: 'POST', url: '/api/v1/health/trigger' } },
   'POST /api/v1/health/fix/{diffId}': { role: 'operator', request: { method: 'POST', url: '/api/v1/health/fix/1', payload: { fix_type: 'ignore' } } },
   'POST /api/v1/alerts/{alertId}/ack': { role: 'operator', request: { method: 'POST', url: '/api/v1/alerts/1/ack', payload: { status: 'sent' } } },
+  'POST /api/v1/inventory/{productId}/restore': { role: 'operator', request: { method: 'POST', url: '/api/v1/inventory/1/restore', payload: { to_log_id: 1, reason: 'r', operator: 'o' } } },
+  'POST /api/v1/ledger/audits': { role: 'operator', request: { method: 'POST', url: '/api/v1/ledger/audits' } },
   'GET /api/v1/inventory/{productId}': { role: 'read', request: { method: 'GET', url: '/api/v1/inventory/1' } },
   'GET /api/v1/inventory': { role: 'read', request: { method: 'GET', url: '/api/v1/inventory' } },
   'POST /api/v1/inventory/batch': { role: 'read', request: { method: 'POST', url: '/api/v1/inventory/batch', payload: { product_ids: [1] } } },
@@ -36,6 +38,9 @@ export const routeRoles: Record<string, { role: Role; request: InjectOptions }> 
   'GET /api/v1/alerts': { role: 'read', request: { method: 'GET', url: '/api/v1/alerts' } },
   'GET /api/v1/stats/inventory': { role: 'read', request: { method: 'GET', url: '/api/v1/stats/inventory' } },
   'GET /api/v1/stats/service': { role: 'read', request: { method: 'GET', url: '/api/v1/stats/service' } },
+  'GET /api/v1/inventory/{productId}/audit': { role: 'read', request: { method: 'GET', url: '/api/v1/inventory/1/audit' } },
+  'GET /api/v1/inventory/{productId}/at': { role: 'read', request: { method: 'GET', url: '/api/v1/inventory/1/at?time=2026-01-01T00:00:00Z' } },
+  'GET /api/v1/ledger/audits/{runId}': { role: 'read', request: { method: 'GET', url: `/api/v1/ledger/audits/${runId}` } },
 };
 const openRoutes = ['GET /health', 'GET /metrics'];
 

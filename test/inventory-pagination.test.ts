@@ -2,23 +2,22 @@
 // product exactly once in product_id order, also while syncs and operator updates change rows
 // during the walk; filters (status, low_stock, out_of_stock) match an independent computation;
 // batch get lists found rows and missing ids; bad queries and batches are 400s.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { sql, testConfig } from './helpers/test-env.js';
-import { withTestApp } from './helpers/with-test-app.js';
-import { call } from './helpers/api.js';
+import { describe, expect } from 'vitest';
+import { appTest } from './helpers/app-test.js';
+import { sql, type TestApp } from './helpers/test-env.js';
+import { call, walkPages } from './helpers/api.js';
 import { seededRandom } from './helpers/seeded-random.js';
 
 const seed = Number(process.env.TEST_SEED ?? Date.now() % 2 ** 31);
-const config = testConfig();
 const rowCount = 2500;
-const t = withTestApp(config);
+const it = appTest();
 
 interface Row { product_id: number; status: string; stock: number; available: number; min_stock: number; version: number }
 type Page = { items: Row[]; next_cursor: string | null };
 
 const productIdOf = (index: number) => 1000 + index * 3;
 
-beforeAll(async () => {
+it.beforeAll(async ({ t }) => {
   await sql(t.services, `
     INSERT INTO inventories (product_id, product_name, stock, status, min_stock)
     SELECT 1000 + i * 3, 'product ' || i, i % 250,
@@ -27,26 +26,11 @@ beforeAll(async () => {
       FROM generate_series(0, $1::int - 1) AS i`, [rowCount]);
 });
 
-/** Follows next_cursor to the end; checks each page's size and order on the way. */
-async function walk(query: string, limit: number, betweenPages?: (cursor: number) => Promise<void>): Promise<number[]> {
-  const ids: number[] = [];
-  let cursor: string | null = null;
-  for (let pages = 0; pages <= rowCount; pages += 1) {
-    const url: string = `/api/v1/inventory?limit=${limit}${query}${cursor === null ? '' : `&cursor=${cursor}`}`;
-    const answer = await call<Page>(t.app, 'GET', url);
-    expect(answer.status, url).toBe(200);
-    const { items, next_cursor: next } = answer.body.data;
-    expect(items.length).toBeLessThanOrEqual(limit);
-    if (next !== null) {
-      expect(items).toHaveLength(limit);
-      expect(next).toBe(String(items[items.length - 1]!.product_id));
-    }
-    ids.push(...items.map((item) => item.product_id));
-    if (next === null) return ids;
-    cursor = next;
-    await betweenPages?.(Number(next));
-  }
-  throw new Error('the walk did not end');
+/** The product ids of the list with `query` (e.g. `status=locked`), walked page by page. */
+async function walk(t: TestApp, query: string, limit: number, betweenPages?: (cursor: number) => Promise<void>): Promise<number[]> {
+  const url = query === '' ? '/api/v1/inventory' : `/api/v1/inventory?${query.replace(/^&/, '')}`;
+  const rows = await walkPages<Row>(t.app, url, limit, (row) => row.product_id, betweenPages);
+  return rows.map((row) => row.product_id);
 }
 
 function expectAscendingUnique(ids: number[]): void {
@@ -56,12 +40,15 @@ function expectAscendingUnique(ids: number[]): void {
 const allIds = Array.from({ length: rowCount }, (_, index) => productIdOf(index));
 
 describe('inventory list', () => {
-  it('walks 2,500 rows in pages of 100 with no duplicate and no gap', async () => {
-    const ids = await walk('', 100);
-    expect(ids).toEqual(allIds);
+  it('walks 2,500 rows in pages of 100 with no duplicate and no gap', async ({ t }) => {
+    // Every row there is: the 2,500 seeded, and any the concurrent walk below created if it ran first.
+    const rows = (await sql<Row>(t.services, 'SELECT product_id FROM inventories ORDER BY product_id')).map((row) => row.product_id);
+    expect(rows).toEqual(expect.arrayContaining(allIds));
+    const ids = await walk(t, '', 100);
+    expect(ids).toEqual(rows);
   });
 
-  it(`walks them again while rows are updated concurrently (seed ${seed})`, async () => {
+  it(`walks them again while rows are updated concurrently (seed ${seed})`, async ({ t }) => {
     const random = seededRandom(seed);
     let walking = true;
     let changes = 0;
@@ -91,19 +78,20 @@ describe('inventory list', () => {
       createdAhead.push(cursor + 1);
     };
     const churners = [churn(), churn(), churn()];
-    const ids = await walk('', 100, changeAround);
+    const before = (await sql<Row>(t.services, 'SELECT product_id FROM inventories ORDER BY product_id')).map((row) => row.product_id);
+    const ids = await walk(t, '', 100, changeAround);
     walking = false;
     await Promise.all(churners);
     expect(changes, `seed ${seed}`).toBeGreaterThan(24);
-    expect(ids, `seed ${seed}`).toEqual([...allIds, ...createdAhead].sort((x, y) => x - y));
+    expect(ids, `seed ${seed}`).toEqual([...before, ...createdAhead].sort((x, y) => x - y));
   });
 
-  it('filters by status, low_stock and out_of_stock exactly as computed from the rows', async () => {
+  it('filters by status, low_stock and out_of_stock exactly as computed from the rows', async ({ t }) => {
     const rows = await sql<Row>(t.services, 'SELECT product_id, status, stock, available, min_stock FROM inventories ORDER BY product_id');
-    const threshold = config.inventory.low_stock_threshold;
+    const threshold = t.config.inventory.low_stock_threshold;
     const isLow = (row: Row) => row.available <= (row.min_stock > 0 ? row.min_stock : threshold);
     const expectIds = async (query: string, keep: (row: Row) => boolean) => {
-      const ids = await walk(query, 100);
+      const ids = await walk(t, query, 100);
       expectAscendingUnique(ids);
       const expected = rows.filter(keep).map((row) => row.product_id);
       expect(expected.length, query).toBeGreaterThan(0);
@@ -119,7 +107,7 @@ describe('inventory list', () => {
     expect(lastPage.body.data).toEqual({ items: [], next_cursor: null });
   });
 
-  it('refuses bad queries with 400 VALIDATION_ERROR naming the parameter', async () => {
+  it('refuses bad queries with 400 VALIDATION_ERROR naming the parameter', async ({ t }) => {
     const cases: [string, RegExp][] = [
       ['status=deleted', /querystring.status must be one of: active, inactive, locked/],
       ['limit=0', /querystring.limit must be at least 1/],
@@ -142,7 +130,7 @@ describe('inventory list', () => {
 });
 
 describe('inventory batch get', () => {
-  it('returns found rows in request order and lists missing ids, at exactly 1,000 ids', async () => {
+  it('returns found rows in request order and lists missing ids, at exactly 1,000 ids', async ({ t }) => {
     const wanted = [...allIds.slice(0, 990).reverse(), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
     const answer = await call<{ items: Row[]; missing: number[] }>(t.app, 'POST', '/api/v1/inventory/batch', { product_ids: wanted });
     expect(answer.status).toBe(200);
@@ -153,7 +141,7 @@ describe('inventory batch get', () => {
     expect(duplicates.body.data.missing).toEqual([5]);
   });
 
-  it('refuses empty, oversized and out-of-range batches', async () => {
+  it('refuses empty, oversized and out-of-range batches', async ({ t }) => {
     const cases: [unknown, RegExp][] = [
       [{ product_ids: [] }, /body.product_ids must have at least 1 item/],
       [{ product_ids: Array.from({ length: 1001 }, (_, i) => i + 1) }, /body.product_ids must have at most 1000 items/],

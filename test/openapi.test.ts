@@ -2,12 +2,10 @@
 // against the official schema) generated from the route schemas: every route the app serves is
 // listed with its methods, and request schemas appear as they validate (e.g. the batch bound).
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { describe, expect, it } from 'vitest';
-import { testConfig } from './helpers/test-env.js';
-import { withTestApp } from './helpers/with-test-app.js';
+import { describe, expect } from 'vitest';
+import { appTest } from './helpers/app-test.js';
 
-const config = testConfig();
-const t = withTestApp(config);
+const it = appTest();
 
 /**
  * Every (method, path) the app serves, read from fastify's route tree: each line is one node,
@@ -32,7 +30,7 @@ function servedRoutes(tree: string): Set<string> {
 }
 
 describe('OpenAPI', () => {
-  it('serves a valid OpenAPI 3.1 document at /docs/json listing every route', async () => {
+  it('serves a valid OpenAPI 3.1 document at /docs/json listing every route', async ({ t }) => {
     const answer = await t.app.inject({ method: 'GET', url: '/docs/json' });
     expect(answer.statusCode).toBe(200);
     const document = answer.json() as { openapi: string; paths: Record<string, Record<string, unknown>> };
@@ -51,7 +49,7 @@ describe('OpenAPI', () => {
     ]) expect(documented.has(route), route).toBe(true);
   });
 
-  it('gives every operation a unique operationId, a summary, a description and declared tags', async () => {
+  it('gives every operation a unique operationId, a summary, a description and declared tags', async ({ t }) => {
     const document = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json() as {
       tags: { name: string }[];
       paths: Record<string, Record<string, { operationId?: string; summary?: string; description?: string; tags?: string[] }>>;
@@ -72,7 +70,7 @@ describe('OpenAPI', () => {
     expect(new Set(operationIds).size).toBe(operationIds.length);
   });
 
-  it('documents request schemas as they validate, and serves the UI at /docs', async () => {
+  it('documents request schemas as they validate, and serves the UI at /docs', async ({ t }) => {
     const document = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json();
     const batch = document.paths['/api/v1/sync-stock/batch'].post.requestBody.content['application/json'].schema;
     expect(batch.properties.items.maxItems).toBe(1000);

@@ -10,29 +10,23 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testConfig } from './helpers/test-env.js';
-import { withTestApp } from './helpers/with-test-app.js';
-import { dropRedisKeys } from './helpers/reconcile-fixtures.js';
+import { afterAll, describe, expect } from 'vitest';
+import { appTest } from './helpers/app-test.js';
 
 const run = promisify(execFile);
 const script = (name: string) => new URL(`../scripts/${name}`, import.meta.url).pathname;
-const config = testConfig();
-const t = withTestApp(config);
+const it = appTest();
 let port = 0;
 const stubDir = mkdtempSync(join(tmpdir(), 'inventory-scripts-'));
 const dockerLog = join(stubDir, 'docker.log');
 
-beforeAll(async () => {
+it.beforeAll(async ({ t }) => {
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   port = (t.app.server.address() as { port: number }).port;
   writeFileSync(join(stubDir, 'docker'), `#!/usr/bin/env bash\necho "$*" >> "${dockerLog}"\n`);
   chmodSync(join(stubDir, 'docker'), 0o755);
 });
-afterAll(async () => {
-  await dropRedisKeys(t.services);
-  rmSync(stubDir, { recursive: true, force: true });
-});
+afterAll(() => { rmSync(stubDir, { recursive: true, force: true }); });
 
 describe('scripts/test.sh --smoke', () => {
   it('passes against a running service', async () => {
@@ -55,6 +49,7 @@ describe('scripts/test.sh --smoke', () => {
 
 describe('scripts/start.sh', () => {
   it('starts the monitoring profile with a build and waits for /health', async () => {
+    rmSync(dockerLog, { force: true });
     const env = { ...process.env, PATH: `${stubDir}:${process.env.PATH}`, INVENTORY_PORT: String(port) };
     const { stdout } = await run('bash', [script('start.sh'), '--monitoring'], { env, timeout: 30_000 });
     expect(readFileSync(dockerLog, 'utf8').trim().split('\n')).toEqual(['compose version', 'compose --profile monitoring up -d --build']);

@@ -3,6 +3,7 @@
  * and that nothing was written for it (stock, version and log rows unchanged).
  */
 import { describe, expect } from 'vitest';
+import { expectRefusedUnchanged } from './helpers/api.js';
 import { appTest } from './helpers/app-test.js';
 import { createProduct, sql, sync, type TestApp } from './helpers/test-env.js';
 
@@ -16,12 +17,9 @@ async function snapshot(t: TestApp, productId: number) {
 
 async function expectRefusal(t: TestApp, body: Record<string, unknown>, status: number, code: string, messagePart: string) {
   const productId = typeof body.product_id === 'number' ? body.product_id : 0;
-  const before = await snapshot(t, productId);
-  const answer = await sync(t.app, body);
-  expect(answer.status).toBe(status);
-  expect(answer.body).toMatchObject({ success: false, code, data: null });
+  const answer = await expectRefusedUnchanged(() => snapshot(t, productId), () => sync(t.app, body), status, code);
+  expect(answer.body.data).toBeNull();
   expect(answer.body.message).toContain(messagePart);
-  expect(await snapshot(t, productId)).toEqual(before);
 }
 
 describe('sync refusals', () => {

@@ -14,6 +14,9 @@ const object = (properties: Record<string, unknown>, optional: string[] = []) =>
   required: Object.keys(properties).filter((key) => !optional.includes(key)),
 }) as const;
 
+/** A section that may be left out, whose keys may be left out too (each carries its `default`). */
+const withDefaults = (properties: Record<string, unknown>) => ({ ...object(properties, Object.keys(properties)), default: {} }) as const;
+
 export const configSchema = object({
   server: object({
     host: text,
@@ -90,4 +93,13 @@ export const configSchema = object({
   logging: object({
     level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
   }),
-});
+  // The ledger's sections: optional, every key with its default (docs/ledger.md).
+  history: withDefaults({
+    retention_days: { ...integer(0, limits.historyRetentionDaysMax), default: 90 },
+    partition_interval: { enum: ['daily', 'weekly', 'monthly'], default: 'daily' },
+    maintenance_interval: { ...duration, default: '10m' },
+  }),
+  idempotency: withDefaults({
+    retention_hours: { ...integer(limits.idempotencyRetryWindowHours, limits.idempotencyRetentionHoursMax), default: 72 },
+  }),
+}, ['history', 'idempotency']);

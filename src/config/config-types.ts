@@ -34,7 +34,13 @@ export interface Config {
   engine: { mode: EngineMode; shards: number; flush_ops_max: number; queue_depth_max: number };
   reservations: { ttl_seconds_default: number; ttl_seconds_max: number; sweep_interval_ms: number; sweep_batch_max: number };
   logging: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  /** `inventory_logs` partitions and retention (docs/ledger.md). */
+  history: { retention_days: number; partition_interval: PartitionInterval; maintenance_interval: string };
+  /** How long a keyed change's first result is kept for replays (docs/ledger.md). */
+  idempotency: { retention_hours: number };
 }
 
 export type RedisMode = 'cache' | 'seckill';
+/** The time range of one `inventory_logs` partition (UTC). */
+export type PartitionInterval = 'daily' | 'weekly' | 'monthly';
 export type EngineMode = 'batched' | 'naive';

@@ -35,7 +35,7 @@ export function loadConfig(env: Env = process.env, path = env.CONFIG_FILE ?? def
 
 /** Validates a plain object (from YAML, or built by a test) and returns it typed. */
 export function validateConfig(raw: unknown): Config {
-  const ajv = new Ajv({ allErrors: false, strict: true });
+  const ajv = new Ajv({ allErrors: false, strict: true, useDefaults: true });
   const validate = ajv.compile(configSchema);
   if (!validate(raw)) {
     const error = validate.errors![0]!;
@@ -71,9 +71,18 @@ function checkRelations(config: Config): void {
     throw new ConfigError('redis.cluster.nodes must list at least one host:port when redis.cluster.enable is true');
   }
   durationMs(inventory.health_check.interval, 'inventory.health_check.interval');
+  checkLedgerRelations(config);
   if (database.postgres.statement_timeout_ms >= limits.shutdownGraceMs) {
     throw new ConfigError(`database.postgres.statement_timeout_ms (${database.postgres.statement_timeout_ms}) must be ` +
       `below the shutdown grace period (${limits.shutdownGraceMs} ms), so a flush waiting on a lock ends before the process must exit`);
+  }
+}
+
+function checkLedgerRelations({ history, idempotency, reservations }: Config): void {
+  durationMs(history.maintenance_interval, 'history.maintenance_interval');
+  if (idempotency.retention_hours * 3600 < reservations.ttl_seconds_max) {
+    throw new ConfigError(`idempotency.retention_hours (${idempotency.retention_hours}) must cover reservations.ttl_seconds_max ` +
+      `(${reservations.ttl_seconds_max} s): a reserve retried while its reservation may still be pending must replay, not reserve again`);
   }
 }
 

@@ -32,6 +32,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'health', description: 'The health checker: reconciliation runs and diff fixes' },
         { name: 'alerts', description: 'Stock and diff alerts raised by reconciliation runs' },
         { name: 'stats', description: 'Catalogue and service figures' },
+        { name: 'ledger', description: 'History kept for the long run: audits, stock at a moment, restore' },
         { name: 'system', description: 'Liveness and Prometheus metrics' },
       ],
     },

@@ -10,6 +10,9 @@ export const quantitySchema = { type: 'integer', minimum: 0, maximum: limits.sto
 export const noNulPattern = '^[^\\u0000]*$';
 /** Trace ids travel in an HTTP header, so printable ASCII only. */
 export const traceIdPattern = '^[\\x21-\\x7e]+$';
+/** An ISO 8601 instant with its zone (`2026-11-30T08:00:00Z`, `…08:00:00.250+01:00`): a moment, not a local time. */
+export const instantPattern = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})$';
+export const instantSchema = { type: 'string', format: 'date-time', pattern: instantPattern } as const;
 export const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: noNulPattern }) as const;
 export const optionalText = (maxLength: number) => ({ type: ['string', 'null'], maxLength, pattern: noNulPattern }) as const;
 

@@ -1,32 +1,18 @@
 /**
- * The piscina pool of reconciliation workers, with every bound explicit. The worker file sits next
- * to this module: `reconcile-worker.js` when the service runs compiled (`node dist/server.js`), and
- * `reconcile-worker.ts` when it runs from source (tsx, vitest); a worker thread does not inherit
- * the parent's TypeScript loader, so then it is given tsx's loader explicitly, by absolute URL (a
- * bare `tsx` would be resolved from the working directory, which is anywhere).
+ * The piscina pool of reconciliation workers, with every bound explicit. The worker file
+ * (`reconcile-worker`) sits next to this module (see `worker-entry.ts` for how it is started).
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { assert } from '../assert.js';
 import * as limits from '../limits.js';
+import { workerEntry } from '../worker-entry.js';
 import type { PartitionOutcome, PartitionTask, WorkerSetup } from './reconcile-types.js';
 
 export type ReconcilePool = Piscina<PartitionTask, PartitionOutcome>;
 
-interface WorkerEntry { filename: string; execArgv: string[] }
-
-export function workerEntry(moduleUrl = import.meta.url): WorkerEntry {
-  const fromSource = moduleUrl.endsWith('.ts');
-  const filename = fileURLToPath(new URL(`./reconcile-worker.${fromSource ? 'ts' : 'js'}`, moduleUrl));
-  if (!fromSource) return { filename, execArgv: [] };
-  const tsxLoader = pathToFileURL(createRequire(moduleUrl).resolve('tsx')).href;
-  return { filename, execArgv: ['--import', tsxLoader] };
-}
-
 export function createReconcilePool(setup: WorkerSetup, threads: number): ReconcilePool {
   assert(Number.isInteger(threads) && threads >= 1 && threads <= limits.reconcileWorkersMaxLimit);
-  const entry = workerEntry();
+  const entry = workerEntry('reconcile-worker', import.meta.url);
   return new Piscina<PartitionTask, PartitionOutcome>({
     filename: entry.filename,
     execArgv: entry.execArgv,

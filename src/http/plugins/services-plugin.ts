@@ -7,6 +7,7 @@ import fp from 'fastify-plugin';
 import type pg from 'pg';
 import type { Config } from '../../config/config-types.js';
 import type { StockEngine } from '../../engine/stock-engine.js';
+import type { Ledger } from '../../ledger/ledger.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Reconciler } from '../../reconcile/reconcile-runner.js';
 import type { RedisClient } from '../../store/redis/redis-client.js';
@@ -21,6 +22,7 @@ export interface HttpServices {
   readonly cacheWriter: StockCacheWriter;
   readonly engine: StockEngine;
   readonly reconciler: Reconciler;
+  readonly ledger: Ledger;
   readonly startedAt: Date;
 }
 
@@ -37,6 +39,8 @@ declare module 'fastify' {
     engine: StockEngine;
     /** The health checker: reconciliation runs and diff fixes. */
     reconciler: Reconciler;
+    /** History: audits, point-in-time stock, restore, maintenance. */
+    ledger: Ledger;
     startedAt: Date;
   }
 }
@@ -49,5 +53,6 @@ export const servicesPlugin = fp<{ services: HttpServices }>(async (app, { servi
   app.decorate('cacheWriter', services.cacheWriter);
   app.decorate('engine', services.engine);
   app.decorate('reconciler', services.reconciler);
+  app.decorate('ledger', services.ledger);
   app.decorate('startedAt', services.startedAt);
 }, { name: 'inventory-services', fastify: '5.x' });

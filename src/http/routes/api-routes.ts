@@ -9,6 +9,7 @@ import { alertsRoutes } from './alerts/alerts-routes.js';
 import { healthCheckRoutes } from './health/health-check-routes.js';
 import { historyRoutes } from './history/history-routes.js';
 import { inventoryRoutes } from './inventory/inventory-routes.js';
+import { ledgerRoutes } from './ledger/ledger-routes.js';
 import { reservationRoutes } from './reservations/reservation-routes.js';
 import { statsRoutes } from './stats/stats-routes.js';
 import { syncRoutes } from './sync/sync-routes.js';
@@ -25,6 +26,7 @@ export const apiRoutes: readonly RoutePlugin[] = [
   healthCheckRoutes,
   alertsRoutes,
   statsRoutes,
+  ledgerRoutes,
 ];
 
 export const systemRoutes: readonly RoutePlugin[] = [healthRoute, metricsRoute];
