@@ -49,3 +49,13 @@ export interface StoredResult {
   /** When the first result was committed. */
   storedAt: Date;
 }
+
+/** A stored first result answered again, with its reservation when the caller knows it. */
+export function replayedResult(productId: number, stored: StoredResult, reservation: ReservationRecord | null): ChangeResult {
+  return {
+    productId, delta: stored.delta, reservedDelta: stored.reservedDelta,
+    beforeStock: stored.beforeStock, afterStock: stored.afterStock,
+    stock: stored.stock, reserved: stored.reserved, available: stored.available, version: stored.version,
+    logId: stored.logId, replayed: true, record: null, reservationId: stored.reservationId, reservation,
+  };
+}

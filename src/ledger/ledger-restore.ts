@@ -12,7 +12,7 @@
  * the same restore sent twice against the same state applies once. A retry with the same
  * `idempotency_key` answers the stored first result, even after other changes moved the stock.
  */
-import type { ChangeResult } from '../domain/change-result.js';
+import { replayedResult, type ChangeResult } from '../domain/change-result.js';
 import { idempotencyKeyOf, type DeltaOp } from '../domain/stock-ops.js';
 import type { StockEngine } from '../engine/stock-engine.js';
 import { errors } from '../errors.js';
@@ -47,8 +47,8 @@ export async function restoreStock(deps: RestoreDeps, request: RestoreRequest): 
   if (request.idempotencyKey !== null) {
     const stored = await selectStoredKey(deps.readPool, productId, idempotencyKeyOf(fixOp(request, 0, null, request.idempotencyKey))!);
     if (stored !== null) {
-      if (stored.op_type !== 'fix') throw errors.idempotencyConflict(request.idempotencyKey, `a ${stored.op_type} of ${stored.delta}`);
-      return { target, restored: true, change: { ...stored, replayed: true } };
+      if (stored.opType !== 'fix') throw errors.idempotencyConflict(request.idempotencyKey, `a ${stored.opType} of ${stored.delta}`);
+      return { target, restored: true, change: replayedResult(productId, stored, null) };
     }
   }
   if (request.expectedVersion !== null && request.expectedVersion !== current.version) {

@@ -4,7 +4,7 @@
  * result, a refusal its error. Pure.
  */
 import { assert, assertNever } from '../../assert.js';
-import type { ChangeResult, StoredResult } from '../../domain/change-result.js';
+import { replayedResult, type ChangeResult, type StoredResult } from '../../domain/change-result.js';
 import type { ReservationRecord, ReservationState } from '../../domain/reservation.js';
 import { idempotencyKeyOf, type StockOp } from '../../domain/stock-ops.js';
 import type { AppError } from '../../errors.js';
@@ -119,10 +119,5 @@ export function storedResultOf(op: StockOp, stored: StoredResult): ChangeResult 
         quantity: stored.reservedDelta, status: 'pending', expiresAt: stored.reservationExpiresAt,
         createdAt: stored.storedAt, updatedAt: stored.storedAt,
       };
-  return {
-    productId: op.productId, delta: stored.delta, reservedDelta: stored.reservedDelta,
-    beforeStock: stored.beforeStock, afterStock: stored.afterStock,
-    stock: stored.stock, reserved: stored.reserved, available: stored.available, version: stored.version,
-    logId: stored.logId, replayed: true, record: null, reservationId: stored.reservationId, reservation,
-  };
+  return replayedResult(op.productId, stored, reservation);
 }

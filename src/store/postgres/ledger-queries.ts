@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import type { StoredResult } from '../../domain/change-result.js';
+import { selectStoredResults, storedResultsOf } from './flush-statements.js';
 
 /**
  * Products with `fromProductId <= product_id < toProductId`, each as its inventory row (kind 0,
@@ -132,13 +133,7 @@ export async function selectLedgerAt(pool: pg.Pool, productId: number, point: Le
 
 /** The first result stored for a key of a product, or null (a restore retried with its key replays it). */
 export async function selectStoredKey(pool: pg.Pool, productId: number, idemKey: string): Promise<StoredResult | null> {
-  const result = await pool.query<StoredResult>({
-    name: 'ledger_select_stored_key',
-    text: `SELECT product_id, op_type, delta, reserved_delta, before_stock, after_stock, stock, reserved, available, version,
-                  log_id, reservation_id
-             FROM inventory_idempotency WHERE product_id = $1 AND idem_key = $2`,
-    values: [productId, idemKey],
-  });
-  return result.rows[0] ?? null;
+  const result = await pool.query(selectStoredResults([{ productId, idemKey, applies: false }]));
+  return storedResultsOf(result.rows).get(productId)?.get(idemKey) ?? null;
 }
 

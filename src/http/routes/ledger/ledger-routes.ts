@@ -35,7 +35,7 @@ export const ledgerRoutes: RoutePlugin = async (app) => {
     const data = { product_id: request.params.productId, restored: result.restored, target: result.target,
       change: result.change === null ? null : changeBody(result.change) };
     return ok(data, result.restored
-      ? `Stock set to ${result.target.stock} by log row ${result.change!.log_id}${result.change!.replayed ? ' (replayed)' : ''}.`
+      ? `Stock set to ${result.target.stock} by log row ${result.change!.logId}${result.change!.replayed ? ' (replayed)' : ''}.`
       : `Stock is already ${result.target.stock}; nothing was written.`);
   });
 
