@@ -1,6 +1,8 @@
 /**
  * One app per test file, started before its tests and closed (database dropped) after them. The
  * returned object reads the started app lazily, so tests use it like a started TestApp.
+ * Superseded by the fixture in app-test.ts (`appTest`), which new files use; kept until the files
+ * still on it move over.
  */
 import { afterAll, beforeAll } from 'vitest';
 import type { Config } from '../../src/config/config-types.js';
