@@ -98,11 +98,15 @@ export async function createServices(config: Config, options: ServicesOptions = 
 
   const reconcileMetrics = createReconcileMetrics(metrics.registry, () => countPendingDiffs(readPool));
   const reconciler = new Reconciler({
-    config, readPool, log, metrics: reconcileMetrics,
+    config, readPool, log, metrics: reconcileMetrics, redis, keys,
     fix: { config, readPool, engine, redis, keys, metrics: reconcileMetrics, log },
   });
   const healthCheck = config.inventory.health_check;
-  if (healthCheck.enable) reconciler.startSchedule(durationMs(healthCheck.interval, 'inventory.health_check.interval'));
+  if (healthCheck.enable) {
+    reconciler.startSchedule(durationMs(healthCheck.interval, 'inventory.health_check.interval'));
+    // A Redis that comes back empty is rebuilt from PostgreSQL without waiting for an operator.
+    reconciler.startRedisWatch();
+  }
 
   const ledger = new Ledger({ config, readPool, engine, log, registry: metrics.registry });
   ledger.start();

@@ -15,6 +15,10 @@ export type FixSource = (typeof fixSources)[number];
 export const fixOutcomes = ['applied', 'stale', 'exceeded', 'failed'] as const;
 export type FixOutcome = (typeof fixOutcomes)[number];
 
+/** Why a rebuild ran: an operator asked, or the service found Redis empty. */
+export const rebuildTriggers = ['manual', 'redis_empty'] as const;
+const runOutcomes = ['completed', 'failed', 'aborted'] as const;
+
 export interface ReconcileMetrics {
   /** Runs by outcome: completed, failed, aborted. */
   readonly runs: Counter<'outcome'>;
@@ -30,6 +34,13 @@ export interface ReconcileMetrics {
   readonly fixAttempts: Counter<'source' | 'outcome'>;
   readonly diffsPending: Gauge;
   readonly alertsRaised: Counter<'type' | 'level'>;
+  /** Rebuilds of Redis from PostgreSQL by trigger and outcome. */
+  readonly rebuilds: Counter<'trigger' | 'outcome'>;
+  /** Keys rebuilds wrote, and left alone (Redis held a newer version; seckill: the key existed). */
+  readonly rebuildKeys: Counter<'result'>;
+  readonly lastRebuildDuration: Gauge;
+  /** Times this instance found the fill marker gone (Redis came back empty or was flushed). */
+  readonly redisEmptyDetected: Counter;
 }
 
 /** `pendingDiffs` is read at scrape time (the count lives in PostgreSQL, shared by instances). */
@@ -39,10 +50,34 @@ export function createReconcileMetrics(registry: Registry, pendingDiffs: () => P
     help: 'Diff fix attempts by source (auto, manual) and outcome (applied, stale, exceeded, failed).',
     labelNames: ['source', 'outcome'], registers: [registry],
   });
-  // Every series exists at 0 from the start, so rate() and increase() see the first attempt.
+  // Every series exists at 0 from the start, so rate() and increase() see the first event.
   for (const source of fixSources) for (const outcome of fixOutcomes) fixAttempts.inc({ source, outcome }, 0);
+  const rebuilds = new Counter({
+    name: 'inventory_rebuild_runs_total',
+    help: 'Rebuilds of Redis from PostgreSQL this instance executed, by trigger (manual, redis_empty) and outcome.',
+    labelNames: ['trigger', 'outcome'], registers: [registry],
+  });
+  for (const trigger of rebuildTriggers) for (const outcome of runOutcomes) rebuilds.inc({ trigger, outcome }, 0);
+  const rebuildKeys = new Counter({
+    name: 'inventory_rebuild_keys_total',
+    help: 'Stock keys rebuilds wrote (result=written) or left alone (result=skipped: Redis held a newer version, or in seckill mode the key existed).',
+    labelNames: ['result'], registers: [registry],
+  });
+  for (const result of ['written', 'skipped']) rebuildKeys.inc({ result }, 0);
   return {
     fixAttempts,
+    rebuilds,
+    rebuildKeys,
+    lastRebuildDuration: new Gauge({
+      name: 'inventory_rebuild_last_duration_seconds',
+      help: 'Duration of the most recent finished rebuild of this instance.',
+      registers: [registry],
+    }),
+    redisEmptyDetected: new Counter({
+      name: 'inventory_redis_empty_detected_total',
+      help: 'Times this instance found its fill marker gone from Redis (restarted empty or flushed) and started a rebuild.',
+      registers: [registry],
+    }),
     runs: new Counter({
       name: 'inventory_reconcile_runs_total',
       help: 'Reconciliation runs this instance executed, by outcome.',

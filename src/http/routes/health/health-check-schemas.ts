@@ -21,17 +21,26 @@ export const diffSchema = {
 export const reportSchema = {
   type: 'object', additionalProperties: false,
   properties: {
-    run_id: { type: 'string' }, status: { type: 'string' }, trigger: { type: 'string' }, instance: { type: 'string' },
+    run_id: { type: 'string' }, kind: { type: 'string', enum: ['reconcile', 'rebuild'] }, status: { type: 'string' },
+    trigger: { type: 'string' }, instance: { type: 'string' },
     started_at: timestamp, finished_at: nullableTimestamp,
     scanned: { type: 'integer' }, candidates: { type: 'integer' }, settling: { type: 'integer' }, moved: { type: 'integer' },
     diffs_found: { type: 'integer' },
     alerts_raised: { type: 'integer' }, auto_fixed: { type: 'integer' },
+    keys_written: { type: 'integer', description: 'rebuild: keys written' },
+    keys_skipped: { type: 'integer', description: 'rebuild: keys left alone because Redis held a newer version (seckill mode: the key existed)' },
     duration_ms: { type: 'integer' }, rows_per_second: { type: 'integer' }, error: { type: ['string', 'null'] },
     diffs: { type: 'array', items: diffSchema },
   },
 } as const;
 
 const tags = ['health'] as const;
+
+const startedRunSchema = envelopeSchema({
+  type: 'object', additionalProperties: false,
+  properties: { run_id: { type: 'string' }, joined: { type: 'boolean' }, status_url: { type: 'string' } },
+});
+
 
 export const checkRouteSchema = {
   operationId: 'runHealthCheck',
@@ -47,12 +56,17 @@ export const triggerRouteSchema = {
   tags,
   summary: 'Start a reconciliation in the background (or join the running one)',
   description: 'Answers 202 at once with the run id and the URL to read its report from.',
-  response: {
-    202: envelopeSchema({
-      type: 'object', additionalProperties: false,
-      properties: { run_id: { type: 'string' }, joined: { type: 'boolean' }, status_url: { type: 'string' } },
-    }),
-  },
+  response: { 202: startedRunSchema },
+} as const;
+
+export const rebuildRouteSchema = {
+  operationId: 'rebuildRedis',
+  tags,
+  summary: 'Rebuild Redis from PostgreSQL in the background (or join the running rebuild)',
+  description: 'Writes every active product\'s available stock and version to Redis with version-guarded writes ' +
+    '(a sync committing meanwhile is never overwritten by an older value); in seckill mode only keys that are missing. ' +
+    'Answers 202 at once with the run id and the URL of its report (kind "rebuild").',
+  response: { 202: startedRunSchema },
 } as const;
 
 /** Run ids are UUIDs; anything else cannot name a run. */
