@@ -11,7 +11,7 @@ import { afterAll, expect } from 'vitest';
 import type { TestApp } from './helpers/test-env.js';
 import { createProduct, sql, sync } from './helpers/test-env.js';
 import { appTest } from './helpers/app-test.js';
-import { checkNow, setRedisStock } from './helpers/reconcile-fixtures.js';
+import { checkNow, fix, setRedisStock } from './helpers/reconcile-fixtures.js';
 import { pollUntil } from './helpers/wait.js';
 import { downUrl, WebhookReceiver } from './helpers/webhook-receiver.js';
 import { enqueueEvents } from '../src/store/postgres/outbox-queries.js';
@@ -177,7 +177,13 @@ it('makes an alert sent once a webhook accepted it, and announces diffs and clos
   const closed = await pollUntil(() => good.received.filter((d) => d.event === 'alert.closed' && d.json.product_id === 200),
     (found) => found.length === 1);
   expect(closed[0]!.json.data).toMatchObject({ alert_id: sent.id, status: 'closed' });
-  // A second check raises nothing new for the product whose alert is still open and delivered.
+  // A second check finds the same diff: it is refreshed, not announced again.
   await checkNow(t.app);
   expect((await sql(t.services, `SELECT 1 FROM webhook_outbox WHERE product_id = 201 AND event_type = 'diff.found'`))).toHaveLength(1);
+  // Fixing the diff closes its diff_alert, and says so.
+  const [diff] = await sql<{ id: number }>(t.services, `SELECT id FROM inventory_diffs WHERE product_id = 201 AND status = 'pending'`);
+  expect((await fix(t.app, diff!.id, { fix_type: 'use_db' })).status).toBe(200);
+  const diffClosed = await pollUntil(() => good.received.filter((d) => d.event === 'alert.closed' && d.json.product_id === 201),
+    (found) => found.length === 1);
+  expect(diffClosed[0]!.json.data).toMatchObject({ alert_type: 'diff_alert', status: 'closed' });
 });

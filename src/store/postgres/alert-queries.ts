@@ -91,7 +91,7 @@ export async function closeAlert(pool: pg.Pool, alertId: number, status: ClosedA
 export async function closeProductAlert(
   pool: pg.Pool, productId: number, type: AlertType, status: ClosedAlertStatus, routes: EventRoutes,
 ): Promise<boolean> {
-  const result = await pool.query(closeAlertsText('product_id = $1 AND alert_type = $4', 2, 3),
+  const result = await pool.query(closeAlertsText('product_id = $1 AND alert_type = $5', 2, 3),
     [productId, status, ...routesParams(routes), type]);
   return (result.rowCount ?? 0) > 0;
 }
