@@ -70,13 +70,16 @@ export async function reopenDiff(pool: pg.Pool, diffId: number, fixType: FixType
   }
 }
 
-/** A page of a run's pending diffs within the fix bound, after `afterId` (auto_fix). */
+/**
+ * A page of a run's pending diffs that auto_fix (use_db) may take, after `afterId`: within the fix
+ * bound, or a missing key (restoring it is not bounded: see `isKeyRestore` in diff-fixes.ts).
+ */
 export async function selectFixableDiffIds(
   pool: pg.Pool, runId: string, maxFixAmount: number, afterId: number, limit: number,
 ): Promise<number[]> {
   const result = await pool.query<{ id: number }>(`
     SELECT id FROM inventory_diffs
-     WHERE run_id = $1 AND status = 'pending' AND abs(diff) <= $2 AND id > $3
+     WHERE run_id = $1 AND status = 'pending' AND (abs(diff) <= $2 OR redis_stock IS NULL) AND id > $3
      ORDER BY id LIMIT $4`, [runId, maxFixAmount, afterId, limit]);
   return result.rows.map((row) => row.id);
 }
