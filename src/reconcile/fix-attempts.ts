@@ -26,7 +26,9 @@ export async function attemptFix(deps: FixDeps, request: FixRequest, source: Fix
   } catch (error) {
     const outcome = fixOutcomeOf(error);
     deps.metrics.fixAttempts.inc({ source, outcome });
-    const fields = { err: error, diff_id: request.diffId, fix_type: request.fixType, source, outcome };
+    // A typed refusal is described by its code and message; only an unforeseen error needs its stack.
+    const cause = error instanceof AppError ? { code: error.code, reason: error.message } : { err: error };
+    const fields = { ...cause, diff_id: request.diffId, fix_type: request.fixType, source, outcome };
     if (outcome === 'failed') deps.log.error(fields, 'a diff fix failed');
     else deps.log.warn(fields, `a diff fix was refused (${outcome})`);
     throw error;

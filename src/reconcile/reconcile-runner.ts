@@ -22,6 +22,7 @@ import { selectFixableDiffIds } from '../store/postgres/diff-queries.js';
 import type { DiffRow } from '../store/postgres/diff-queries.js';
 import type { FixDeps, FixRequest } from './diff-fixes.js';
 import { attemptFix } from './fix-attempts.js';
+import { fixDiffs, type BulkFixRequest, type BulkFixResult } from './diff-fix-bulk.js';
 import { tryRunLock, type RunLock } from './reconcile-lock.js';
 import { createReconcilePool, type ReconcilePool } from './reconcile-pool.js';
 import { failAs, reasonOf, RunFailure, type FailureReason } from './reconcile-failure.js';
@@ -98,6 +99,11 @@ export class Reconciler {
   /** An operator's fix of one diff (counted as a manual attempt). */
   fix(request: FixRequest): Promise<DiffRow> {
     return attemptFix(this.deps.fix, request, 'manual');
+  }
+
+  /** An operator's fix of many diffs: one result per id, in their order. */
+  fixMany(request: BulkFixRequest): Promise<BulkFixResult[]> {
+    return fixDiffs(this.deps.fix, request);
   }
 
   /** Starts a run every `intervalMs`; a tick while a run is going joins it (starts nothing). */

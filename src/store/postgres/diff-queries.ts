@@ -27,6 +27,28 @@ export async function selectDiff(pool: pg.Pool, diffId: number): Promise<DiffRow
   return result.rows[0] ?? null;
 }
 
+export interface DiffFilter {
+  status: DiffStatus | null;
+  runId: string | null;
+  productId: number | null;
+  /** Ids below this one (the previous page's `next_cursor`), newest first. */
+  beforeId: number | null;
+  limit: number;
+}
+
+/** A page of diffs, newest first (keyset on id: the `inventory_diffs_id` and `(status, id)` indexes). */
+export async function listDiffs(pool: pg.Pool, filter: DiffFilter): Promise<DiffRow[]> {
+  const result = await pool.query<DiffRow>({
+    text: `SELECT ${diffColumns}
+             FROM inventory_diffs
+            WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR run_id = $2)
+              AND ($3::bigint IS NULL OR product_id = $3) AND ($4::bigint IS NULL OR id < $4)
+            ORDER BY id DESC LIMIT $5`,
+    values: [filter.status, filter.runId, filter.productId, filter.beforeId, filter.limit],
+  });
+  return result.rows;
+}
+
 export async function selectRunDiffs(pool: pg.Pool, runId: string, limit: number): Promise<DiffRow[]> {
   const result = await pool.query<DiffRow>(
     `SELECT ${diffColumns} FROM inventory_diffs WHERE run_id = $1 ORDER BY id LIMIT $2`, [runId, limit]);
