@@ -6,7 +6,8 @@
  * the row: the guard's deterministic case); a rebuild racing 2,000 syncs on the last products of
  * every span leaves no key older than its row, and its skipped keys show that syncs did land
  * between a span's read and its write; in seckill mode only missing keys are written (the front
- * end's live counters stay). Every check compares each product's keys with its row.
+ * end's live counters stay), and the end is announced as a rebuild.finished outbox row. Every
+ * check compares each product's keys with its row.
  */
 import { expect } from 'vitest';
 import { reconcilePartitionsPerWorker } from '../src/limits.js';
@@ -110,7 +111,11 @@ race('a rebuild racing 2,000 syncs never leaves a key older than its row', async
   expect(await keysAgainstRows(t.services)).toEqual({ products, wrong: [] });
 });
 
-const seckill = privateRedisAppTest({ redis: { mode: 'seckill' } });
+const seckill = privateRedisAppTest({
+  redis: { mode: 'seckill' },
+  // Nothing listens there: the event's outbox row is what this file checks, not its delivery.
+  notifications: { webhooks: [{ url: 'http://127.0.0.1:9/hooks', secret: 'rebuild-secret', events: ['rebuild.finished'] }] },
+});
 
 seckill('in seckill mode a rebuild writes only missing keys and never touches a live counter', async ({ t }) => {
   await seedProducts(t.services, 100, { stockOf: () => 500 });
@@ -120,4 +125,11 @@ seckill('in seckill mode a rebuild writes only missing keys and never touches a 
   expect(report).toMatchObject({ scanned: 100, keys_written: 49, keys_skipped: 51 });
   const stocks = await t.services.redis.mget(Array.from({ length: 100 }, (_, index) => t.services.keys.stock(index + 1)));
   expect(stocks).toEqual(['420', ...Array.from({ length: 99 }, () => '500')]);
+  // Its end is announced through the webhook outbox, by the statement that recorded it.
+  const events = await sql<{ event_type: string; product_id: number | null; webhook_url: string; data: Record<string, unknown> }>(t.services,
+    'SELECT event_type, product_id, webhook_url, data FROM webhook_outbox ORDER BY id');
+  expect(events).toEqual([{
+    event_type: 'rebuild.finished', product_id: null, webhook_url: 'http://127.0.0.1:9/hooks',
+    data: expect.objectContaining({ run_id: report.run_id, status: 'completed', trigger: 'manual', rows: 100, keys_written: 49, keys_skipped: 51, error: null }),
+  }]);
 });

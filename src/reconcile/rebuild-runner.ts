@@ -7,11 +7,14 @@
  * The fill marker: a rebuild sets it (to its run id) before it writes anything, so a Redis emptied
  * at any later moment has lost it with the keys, and the watcher (redis-fill-watch.ts) starts the
  * next rebuild. A rebuild that fails removes it again, so the watcher retries.
+ * Its end (any outcome) is announced as `rebuild.finished` through the webhook outbox, written by
+ * the statement that records the end.
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-types.js';
 import { assert } from '../assert.js';
+import { eventRoutesOf, routesFor } from '../domain/events.js';
 import { errors } from '../errors.js';
 import * as limits from '../limits.js';
 import type { ReconcileMetrics } from '../metrics/reconcile-metrics.js';
@@ -119,7 +122,8 @@ export class Rebuilder {
     metrics.rebuildKeys.inc({ result: 'written' }, totals.keysWritten);
     metrics.rebuildKeys.inc({ result: 'skipped' }, totals.keysSkipped);
     metrics.lastRebuildDuration.set(durationMs / 1000);
-    await finishRebuildRun(readPool, run.runId, outcome, totals, failure)
+    const routes = routesFor(eventRoutesOf(this.deps.config.notifications.webhooks), ['rebuild.finished']);
+    await finishRebuildRun(readPool, run.runId, outcome, totals, failure, routes)
       .catch((error: unknown) => log.error({ err: error, run_id: run.runId }, 'could not record the end of a rebuild'));
     const rowsPerSecond = Math.round((totals.scannedRows * 1000) / Math.max(durationMs, 1));
     log.info({

@@ -3,6 +3,8 @@
  * Two kinds of run share the table: reconciliation runs and rebuilds of Redis (one running of each).
  */
 import type pg from 'pg';
+import type { EventRoutes } from '../../domain/events.js';
+import { outboxInsertSql, routesParams } from './outbox-queries.js';
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'aborted';
 export type RunKind = 'reconcile' | 'rebuild';
@@ -92,16 +94,29 @@ export async function finishRun(
 
 export interface RebuildTotals { scannedRows: number; keysWritten: number; keysSkipped: number }
 
-/** As `finishRun`, for a rebuild. */
+/**
+ * As `finishRun`, for a rebuild, and in the same statement its `rebuild.finished` event for the
+ * webhooks that want it (`routes`): the event exists exactly when the run's end was recorded.
+ */
 export async function finishRebuildRun(
   client: pg.Pool | pg.ClientBase, runId: string, status: Exclude<RunStatus, 'running'>, totals: RebuildTotals, error: string | null,
+  routes: EventRoutes,
 ): Promise<RunRow | null> {
+  const event = `
+    SELECT NULL::bigint AS product_id, 'rebuild.finished'::text AS event_type, NULL::bigint AS alert_id,
+           jsonb_build_object('run_id', f.run_id, 'status', f.status, 'trigger', f.trigger, 'rows', f.scanned_rows,
+             'keys_written', f.keys_written, 'keys_skipped', f.keys_skipped, 'started_at', f.started_at,
+             'finished_at', f.finished_at, 'error', f.error) AS data
+      FROM f`;
   const result = await client.query<RunRow>(`
-    UPDATE reconcile_runs
-       SET status = $2, finished_at = now(), progress_at = now(), scanned_rows = $3, keys_written = $4, keys_skipped = $5, error = $6
-     WHERE run_id = $1 AND status = 'running' AND kind = 'rebuild'
-    RETURNING ${runColumns}`,
-  [runId, status, totals.scannedRows, totals.keysWritten, totals.keysSkipped, error]);
+    WITH f AS (
+      UPDATE reconcile_runs
+         SET status = $2, finished_at = now(), progress_at = now(), scanned_rows = $3, keys_written = $4, keys_skipped = $5, error = $6
+       WHERE run_id = $1 AND status = 'running' AND kind = 'rebuild'
+      RETURNING ${runColumns}
+    ), o AS (${outboxInsertSql(event, 7)})
+    SELECT ${runColumns} FROM f`,
+  [runId, status, totals.scannedRows, totals.keysWritten, totals.keysSkipped, error, ...routesParams(routes)]);
   return result.rows[0] ?? null;
 }
 
