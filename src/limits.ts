@@ -189,6 +189,14 @@ export const reconcileLockLookupSteps = 40;
 export const reconcileLockLookupStepMs = 50;
 /** auto_fix takes a run's pending diffs in pages of this many rows. */
 export const autoFixPageRows = 500;
+/** Diff ids in one bulk fix request (POST /api/v1/health/fix): a batch, like the sync batch. */
+export const bulkFixIdsMax = batchItemsMax;
+/**
+ * Fixes of one bulk request in flight at once. A use_db fix holds a read-pool connection (the row
+ * lock) across its Redis write: four keep the pool open for reads while 1,000 fixes still finish
+ * within a request's time (about 3 ms each here).
+ */
+export const bulkFixConcurrency = 4;
 assert(reconcileMgetKeysMax <= reconcileChunkRowsMaxLimit);
 assert(reconcileSettleQueueMax >= reconcileChunkRowsMaxLimit, 'one chunk of candidates must fit the settle queue');
 

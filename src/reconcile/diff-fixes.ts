@@ -82,10 +82,25 @@ export async function fixDiff(deps: FixDeps, request: FixRequest): Promise<DiffR
 function refuseUnfixable(config: Config, diff: DiffRow, fixType: Exclude<FixType, 'ignore'>): void {
   const compensation = config.inventory.compensation;
   if (!compensation.enable) throw errors.compensationDisabled();
-  if (Math.abs(diff.diff) > compensation.max_fix_amount) throw errors.fixAmountExceeded(diff.id, diff.diff, compensation.max_fix_amount);
+  if (!isKeyRestore(diff, fixType) && Math.abs(diff.diff) > compensation.max_fix_amount) {
+    throw errors.fixAmountExceeded(diff.id, diff.diff, compensation.max_fix_amount);
+  }
   if (fixType === 'use_redis' && diff.redis_stock === null) {
     throw errors.fixNotApplicable(diff.id, 'the Redis key was missing, so there is no Redis value to take; use use_db');
   }
+}
+
+/**
+ * `use_db` on a missing key puts the database's own value back (in seckill mode too: the script
+ * acts only while the key is still missing, and the row must still be at the diff's version), which
+ * is how a cache is refilled, not a correction of a counter: `max_fix_amount` does not bound it.
+ * The bound guards corrections that move a counter by a measured error (use_redis moves the
+ * database's stock, seckill INCRBY moves the front end's counter), where a large amount is a sign
+ * that the measurement is wrong. After a Redis restart every key is missing, and the bound would
+ * otherwise refuse every product with more than `max_fix_amount` available.
+ */
+export function isKeyRestore(diff: Pick<DiffRow, 'redis_stock'>, fixType: FixType): boolean {
+  return fixType === 'use_db' && diff.redis_stock === null;
 }
 
 /** The diff was not taken: another fix took it, or a run refreshed it after it was read. */

@@ -46,6 +46,16 @@ export interface KeyLookup { productId: number; idemKey: string; applies: boolea
 const storedColumns = `i.product_id, i.idem_key, i.op_type, i.delta, i.reserved_delta, i.before_stock, i.after_stock,
        i.stock, i.reserved, i.available, i.version, i.log_id, i.reservation_id, i.reservation_expires_at, i.created_at`;
 
+/**
+ * One key's stored result, looked up by its primary key for each key of the flush. Written as a
+ * LATERAL subquery with LIMIT 1 (the key is unique) so PostgreSQL cannot flatten it into a hash
+ * join: a prepared statement's generic plan, built while the table looked small (stale
+ * statistics right after a start), otherwise keeps scanning the whole table on every flush —
+ * measured: 11 of 12.7 ms of a 40-product flush over 72,000 stored keys.
+ */
+const storedByKey = `SELECT * FROM inventory_idempotency s
+                      WHERE s.product_id = k.product_id AND s.idem_key = k.idem_key LIMIT 1`;
+
 interface StoredRow {
   product_id: number; idem_key: string; op_type: LogOpType; delta: number; reserved_delta: number;
   before_stock: number; after_stock: number; stock: number; reserved: number; available: number; version: number;
@@ -58,7 +68,7 @@ export function selectStoredResults(keys: readonly KeyLookup[]): QueryConfig {
     name: 'flush_select_stored_results',
     text: `SELECT ${storedColumns}
              FROM unnest($1::bigint[], $2::text[]) AS k(product_id, idem_key)
-             JOIN inventory_idempotency i ON i.product_id = k.product_id AND i.idem_key = k.idem_key`,
+             CROSS JOIN LATERAL (${storedByKey}) i`,
     values: [bigintArrayLiteral(keys.map((key) => key.productId)), textArrayLiteral(keys.map((key) => key.idemKey))],
   };
 }
@@ -98,7 +108,8 @@ export function selectReservations(lookups: readonly ReservationLookup[]): Query
     name: 'flush_select_reservations',
     text: `SELECT r.id, r.product_id, r.status, r.quantity, r.order_id, r.expires_at <= now() AS due, r.expires_at, r.created_at
              FROM unnest($1::bigint[], $2::bigint[]) AS k(product_id, id)
-             JOIN inventory_reservations r ON r.product_id = k.product_id AND r.id = k.id`,
+             CROSS JOIN LATERAL (SELECT * FROM inventory_reservations s
+                                  WHERE s.product_id = k.product_id AND s.id = k.id LIMIT 1) r`,
     values: [bigintArrayLiteral(lookups.map((l) => l.productId)), bigintArrayLiteral(lookups.map((l) => l.reservationId))],
   };
 }
@@ -162,7 +173,7 @@ const applyFlushText = `
 WITH known AS MATERIALIZED (
   SELECT ${storedColumns}, k.applies
     FROM unnest($24::bigint[], $25::text[], $26::boolean[]) AS k(product_id, idem_key, applies)
-    JOIN inventory_idempotency i ON i.product_id = k.product_id AND i.idem_key = k.idem_key
+    CROSS JOIN LATERAL (${storedByKey}) i
 ), plan AS MATERIALIZED (
   SELECT p.*
     FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::bigint[])
@@ -218,7 +229,10 @@ WITH known AS MATERIALIZED (
      SET status = e.res_action, final_log_id = e.log_id, updated_at = now()
     FROM entry e
    WHERE e.res_action IN ('confirmed', 'released', 'expired')
-     AND r.product_id = e.product_id AND r.id = e.reservation_id AND r.status = 'pending'
+     AND r.product_id = e.product_id AND r.id = e.reservation_id
+     -- "still pending", said through the check constraint (pending <=> no final log row) so the
+     -- partial index on pending reservations' expiry cannot be chosen over the primary key
+     AND r.final_log_id IS NULL
   RETURNING r.product_id
 ), per_product AS (
   SELECT product_id, array_agg(log_id ORDER BY ord) AS log_ids, array_agg(reservation_id ORDER BY ord) AS reservation_ids
