@@ -15,6 +15,13 @@ const flag = <const Default extends boolean>(defaultValue: Default) => ({ type: 
 const oneOf = <const Values extends readonly string[], const Default extends Values[number]>(values: Values, defaultValue: Default) =>
   ({ enum: values, default: defaultValue }) as const;
 export const durationPattern = '^([0-9]+)(ms|s|m|h)$';
+/**
+ * The event types a webhook may subscribe to. The same list as `webhookEventTypes` in
+ * src/domain/events.ts (config may not import the domain; test/unit/config checks they agree).
+ */
+export const webhookEventTypeNames = [
+  'alert.raised', 'alert.closed', 'stock.low', 'stock.out', 'stock.back_in_stock', 'diff.found', 'rebuild.finished',
+] as const;
 const duration = <const Default extends string>(defaultValue: Default) =>
   ({ type: 'string', pattern: durationPattern, default: defaultValue }) as const;
 /** A key only an environment variable sets (DATABASE_URL, REDIS_URL): no default, may stay unset. */
@@ -119,6 +126,26 @@ export const configSchema = {
     }),
     idempotency: section({
       retention_hours: integer(limits.idempotencyRetryWindowHours, limits.idempotencyRetentionHoursMax, 72),
+    }),
+    // Webhooks: none by default (docs/operations.md, "Webhooks").
+    notifications: section({
+      webhooks: {
+        type: 'array', maxItems: limits.webhooksMax, default: [],
+        items: {
+          // A webhook's keys have no defaults: an entry must say where, how to sign and what for.
+          type: 'object', additionalProperties: false, required: ['url', 'secret', 'events'],
+          properties: {
+            url: { type: 'string', pattern: '^https?://', maxLength: limits.webhookUrlLengthMax },
+            secret: { type: 'string', minLength: 1, maxLength: limits.webhookUrlLengthMax },
+            events: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: webhookEventTypeNames } },
+          },
+        },
+      },
+      attempts_max: integer(1, limits.webhookAttemptsMaxLimit, 10),
+      retry_base_ms: integer(10, limits.webhookRetryMaxMsLimit, 1000),
+      retry_max_ms: integer(10, limits.webhookRetryMaxMsLimit, 600_000),
+      request_timeout_ms: integer(100, limits.webhookRequestTimeoutMsLimit, 5000),
+      poll_interval_ms: integer(10, 60_000, 1000),
     }),
   },
 } as const;

@@ -28,3 +28,7 @@ export type RedisMode = Config['redis']['mode'];
 export type PartitionInterval = Config['history']['partition_interval'];
 export type EngineMode = Config['engine']['mode'];
 export type LogLevel = Config['logging']['level'];
+/** Webhooks and their delivery (docs/operations.md, "Webhooks"); none by default. */
+export type NotificationsConfig = Config['notifications'];
+export type WebhookConfig = NotificationsConfig['webhooks'][number];
+export { webhookEventTypeNames } from './config-schema.js';

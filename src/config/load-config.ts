@@ -63,7 +63,7 @@ function validateFile(raw: unknown, source?: string): Config {
     throw new ConfigError(unique(compiled.errors!.map((error) => describeSchemaError(error, raw))), source);
   }
   const file = raw as ConfigFile;
-  const problems = relationProblems(file);
+  const problems = [...relationProblems(file), ...webhookProblems(file)];
   const durations = parseDurations(file, problems);
   if (problems.length > 0) throw new ConfigError(problems, source);
   return Object.assign(file, { durations_ms: durations! });
@@ -142,6 +142,21 @@ function parseDurations(config: ConfigFile, problems: string[]): ConfigDurations
     history_maintenance_interval: parse(config.history.maintenance_interval, 'history.maintenance_interval'),
   };
   return problems.length === 0 ? durations : undefined;
+}
+
+/** Webhook entries that could not be told apart or retried sensibly. */
+function webhookProblems({ notifications }: ConfigFile): string[] {
+  const problems: string[] = [];
+  // A delivery row names its webhook by url: two entries with one url could not be told apart.
+  const urls = notifications.webhooks.map((webhook) => webhook.url);
+  const repeated = urls.find((url, index) => urls.indexOf(url) !== index);
+  if (repeated !== undefined) {
+    problems.push(`notifications.webhooks lists ${repeated} twice: give each url once, with every event it wants`);
+  }
+  if (notifications.retry_base_ms > notifications.retry_max_ms) {
+    problems.push('notifications.retry_base_ms must not exceed notifications.retry_max_ms');
+  }
+  return problems;
 }
 
 /** Parses "300s", "5m", "1500ms", "1h" into milliseconds, between 1 s and `limits.durationMaxMs`. */

@@ -15,7 +15,7 @@
  *   the fix is refused (DIFF_STALE) rather than applied to a stock it was not computed from. In
  *   cache mode Redis must also still hold the recorded value.
  * - `ignore`: closes the diff, whatever its size.
- * A diff fixed closes the product's pending diff_alert as `sent`; ignored, as `ignored`.
+ * A diff fixed closes the product's open diff_alert as `closed`; ignored, as `ignored`.
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -25,6 +25,7 @@ import type { StockEngine } from '../engine/stock-engine.js';
 import { AppError, errors } from '../errors.js';
 import type { ReconcileMetrics } from '../metrics/reconcile-metrics.js';
 import { closeProductAlert } from '../store/postgres/alert-queries.js';
+import { eventRoutesOf } from '../domain/events.js';
 import {
   closeDiff, reopenDiff, selectDiff, withProductRowLock, type DiffRow, type FixType,
 } from '../store/postgres/diff-queries.js';
@@ -72,7 +73,7 @@ export async function fixDiff(deps: FixDeps, request: FixRequest): Promise<DiffR
   } catch (error) {
     throw await afterFailedFix({ ...deps, log }, closed, fixType, error);
   }
-  await closeProductAlert(deps.readPool, closed.product_id, 'diff_alert', fixType === 'ignore' ? 'ignored' : 'sent')
+  await closeProductAlert(deps.readPool, closed.product_id, 'diff_alert', fixType === 'ignore' ? 'ignored' : 'closed', eventRoutesOf(deps.config.notifications.webhooks))
     .catch((error: unknown) => log.warn({ err: error, diff_id: diffId }, 'could not close the diff alert of a fixed diff'));
   deps.metrics.diffsFixed.inc({ fix_type: fixType });
   log.info({ diff_id: diffId, product_id: diff.product_id, fix_type: fixType, operator: request.operator }, 'diff fixed');

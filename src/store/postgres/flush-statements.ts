@@ -6,12 +6,15 @@
  */
 import type { QueryConfig } from 'pg';
 import { assert } from '../../assert.js';
+import * as limits from '../../limits.js';
 import type { StoredResult } from '../../domain/change-result.js';
 import type { InventoryRecord, InventoryStatus, ProductState } from '../../domain/inventory.js';
 import type { LogEntry } from '../../domain/log-entry.js';
 import type { ReservationState, ReservationStatus } from '../../domain/reservation.js';
 import type { LogOpType } from '../../domain/stock-ops.js';
+import { noStockEvents, type StockEventSettings } from '../../domain/events.js';
 import { bigintArrayLiteral, textArrayLiteral } from './array-literals.js';
+import { outboxInsertSql } from './outbox-queries.js';
 
 // ---- The load round: rows locked and read in one round trip, when a flush needs them ----
 
@@ -166,6 +169,12 @@ export interface FlushWrite {
  * - `entry` → `logged`, `keyed`, `created`, `finished`: log rows, idempotency records and the
  *   reservations created or ended, for the updated products only. Log and reservation ids are
  *   drawn in arrival order (PostgreSQL evaluates volatile output expressions after ORDER BY).
+ * - `stock_events`: the webhook outbox rows of products whose available crossed a line, from the
+ *   product's available before the flush (after − its net) to after it: to 0 (`stock.out`), up
+ *   from 0 (`stock.back_in_stock`), or down to the low-stock threshold (`stock.low`: min_stock,
+ *   or `inventory.low_stock_threshold` when min_stock is 0, as the alert rules read it). One set
+ *   of rows per flush, not per op: a product that sells out and is restocked within one flush
+ *   crossed nothing. `$28` is false without stock.* webhooks, and then it costs nothing.
  * The answer has one row per updated product (`applied`), per stored key (`stored`) and per
  * version check (`version`).
  */
@@ -194,6 +203,21 @@ WITH known AS MATERIALIZED (
      AND i.product_id IN (SELECT product_id FROM locked)
   RETURNING i.product_id, i.product_name, i.stock, i.reserved, i.available, i.version, i.status,
             i.min_stock, i.max_stock, i.created_at, i.updated_at
+), stock_events AS (
+  ${outboxInsertSql(`
+  SELECT c.product_id, e.event_type, NULL::bigint AS alert_id,
+         jsonb_build_object('product_id', c.product_id, 'available_before', c.before, 'available', c.available,
+                            'stock', c.stock, 'reserved', c.reserved, 'version', c.version, 'low_stock_threshold', c.low) AS data
+    FROM (SELECT u.product_id, u.available, u.stock, u.reserved, u.version, u.available - (p.net_stock - p.net_reserved) AS before,
+                 CASE WHEN u.min_stock > 0 THEN u.min_stock ELSE $31::bigint END AS low
+            FROM upd u JOIN plan p ON p.product_id = u.product_id
+           WHERE $28::boolean) c
+   CROSS JOIN LATERAL (SELECT CASE
+           WHEN c.available = 0 AND c.before > 0 THEN 'stock.out'
+           WHEN c.available > 0 AND c.before = 0 THEN 'stock.back_in_stock'
+           WHEN c.available > 0 AND c.available <= c.low AND c.before > c.low THEN 'stock.low'
+         END AS event_type) e
+   WHERE e.event_type IS NOT NULL`, 29)}
 ), entry AS MATERIALIZED (
   SELECT e.ord, e.product_id, nextval('inventory_logs_id_seq') AS log_id, e.op_type, e.delta, e.reserved_delta,
          e.before_stock, e.after_stock, e.order_id, e.reason, e.operator, e.trace_id, e.idem_key, e.res_action,
@@ -250,7 +274,7 @@ UNION ALL
 SELECT 'version', i.product_id, i.version, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM inventories i WHERE i.product_id = ANY($27::bigint[])`;
 
-export function applyFlush(write: FlushWrite): QueryConfig {
+export function applyFlush(write: FlushWrite, stockEvents: StockEventSettings = noStockEvents): QueryConfig {
   const { products, entries, keys } = write;
   assert(products.length > 0 || write.versionChecks.length > 0 || keys.length > 0, 'an empty flush statement');
   const productNumbers = (pick: (product: ProductWrite) => number | null) => bigintArrayLiteral(products.map(pick));
@@ -258,7 +282,8 @@ export function applyFlush(write: FlushWrite): QueryConfig {
   const numbers = (pick: (entry: LogEntry) => number | null) => bigintArrayLiteral(entries.map(pick));
   const texts = (pick: (entry: LogEntry) => string | null) => textArrayLiteral(entries.map(pick));
   return {
-    name: 'flush_apply',
+    // Unnamed: planned afresh for its sizes (limits.flushGenericPlanProductsMax says why).
+    name: products.length > limits.flushGenericPlanProductsMax ? undefined : 'flush_apply',
     text: applyFlushText,
     values: [
       write.flushId,
@@ -274,6 +299,9 @@ export function applyFlush(write: FlushWrite): QueryConfig {
       bigintArrayLiteral(keys.map((key) => key.productId)), textArrayLiteral(keys.map((key) => key.idemKey)),
       `{${keys.map((key) => (key.applies ? 't' : 'f')).join(',')}}`,
       bigintArrayLiteral(write.versionChecks),
+      stockEvents.routes.eventTypes.length > 0,
+      textArrayLiteral(stockEvents.routes.eventTypes), textArrayLiteral(stockEvents.routes.urls),
+      stockEvents.lowStockThreshold,
     ],
   };
 }
