@@ -59,7 +59,7 @@ it('starts from the seed config and says where it listens, which file, database 
     database: `${database.hostname}:${database.port}${database.pathname}`,
     redis: '127.0.0.1:6379/0',
     redis_mode: 'cache',
-    engine: 'batched, 8 shards',
+    engine: 'batched, 2 shards',
     access_log: true,
   });
   // The seed file's password must not leak into the line.

@@ -100,7 +100,8 @@ export const configSchema = {
     }),
     engine: section({
       mode: oneOf(['batched', 'naive'], 'batched'),
-      shards: integer(1, limits.shardsMaxLimit, 8),
+      // 2 measured best on this 2-core machine (bench/README.md, "Shard count"): fewer shards, bigger flushes.
+      shards: integer(1, limits.shardsMaxLimit, 2),
       flush_ops_max: integer(1, limits.flushOpsMaxLimit, 2048),
       queue_depth_max: integer(1, limits.shardQueueDepthMaxLimit, 20_000),
     }),

@@ -67,7 +67,7 @@ describe('config', () => {
     expect(config.inventory).toMatchObject({ default_stock: 1000, low_stock_threshold: 100, max_delta: 1_000_000 });
     expect(config.inventory.health_check).toMatchObject({ enable: true, interval: '300s', tolerance: 10, alert_threshold: 50, workers: 2 });
     expect(config.inventory.compensation).toEqual({ enable: true, auto_fix: false, max_fix_amount: 1000 });
-    expect(config.engine.shards).toBe(8);
+    expect(config.engine.shards).toBe(2);
     expect(config.durations_ms.health_check_interval).toBe(300_000);
   });
 
