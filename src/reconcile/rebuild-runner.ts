@@ -47,12 +47,15 @@ export class Rebuilder {
 
   constructor(private readonly deps: RebuilderDeps, private readonly instance: string) {}
 
-  /** Starts a rebuild, or returns the one already going (here or on another instance). */
-  start(trigger: RebuildTrigger): Promise<StartedRun> {
+  /**
+   * Starts a rebuild, or returns the one already going (here or on another instance). `traceId`:
+   * the request that asked for it, named in the rebuild's first log line.
+   */
+  start(trigger: RebuildTrigger, traceId: string | null = null): Promise<StartedRun> {
     if (this.closed) return Promise.reject(errors.shuttingDown());
     if (this.active !== null) return Promise.resolve({ runId: this.active.runId, joined: true });
     if (this.starting !== null) return this.starting.then((started) => ({ runId: started.runId, joined: true }));
-    this.starting = this.begin(trigger).finally(() => { this.starting = null; });
+    this.starting = this.begin(trigger, traceId).finally(() => { this.starting = null; });
     return this.starting;
   }
 
@@ -82,16 +85,17 @@ export class Rebuilder {
     }
   }
 
-  private async begin(trigger: RebuildTrigger): Promise<StartedRun> {
+  private async begin(trigger: RebuildTrigger, traceId: string | null): Promise<StartedRun> {
     const claim = await claimRun(this.deps, 'rebuild', trigger, this.instance);
     if (claim.joined) return { runId: claim.runId, joined: true };
-    this.launch(claim.run, trigger, claim.lock);
+    this.launch(claim.run, trigger, claim.lock, traceId);
     return { runId: claim.run.runId, joined: false };
   }
 
-  private launch(run: ActiveRun, trigger: RebuildTrigger, lock: RunLock): void {
+  private launch(run: ActiveRun, trigger: RebuildTrigger, lock: RunLock, traceId: string | null): void {
     this.active = run;
-    this.deps.log.info({ run_id: run.runId, trigger, mode: this.deps.config.redis.mode }, 'rebuild of Redis from PostgreSQL started');
+    this.deps.log.info({ run_id: run.runId, trigger, mode: this.deps.config.redis.mode, ...(traceId === null ? {} : { trace_id: traceId }) },
+      'rebuild of Redis from PostgreSQL started');
     run.done = this.execute(run, trigger).finally(async () => {
       this.active = null;
       await lock.release();

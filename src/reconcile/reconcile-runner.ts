@@ -65,20 +65,23 @@ export class Reconciler {
     this.rebuilder = new Rebuilder({ ...deps, pool: this.pool }, this.instance);
   }
 
-  /** Starts a run, or returns the one already running (here or on another instance). */
-  start(trigger: RunTrigger): Promise<StartedRun> {
+  /**
+   * Starts a run, or returns the one already running (here or on another instance). `traceId`: the
+   * request that asked for it, named in the run's first log line (later lines name the run_id).
+   */
+  start(trigger: RunTrigger, traceId: string | null = null): Promise<StartedRun> {
     if (this.closed) return Promise.reject(errors.shuttingDown());
     if (this.active !== null) return Promise.resolve({ runId: this.active.runId, joined: true });
     // A second caller while the first is still taking the lock joins whatever the first gets.
     if (this.starting !== null) return this.starting.then((started) => ({ runId: started.runId, joined: true }));
-    this.starting = this.begin(trigger).finally(() => { this.starting = null; });
+    this.starting = this.begin(trigger, traceId).finally(() => { this.starting = null; });
     return this.starting;
   }
 
   /** Starts a rebuild of Redis from PostgreSQL, or returns the one already going. */
-  rebuild(trigger: RebuildTrigger): Promise<StartedRun> {
+  rebuild(trigger: RebuildTrigger, traceId: string | null = null): Promise<StartedRun> {
     if (this.closed) return Promise.reject(errors.shuttingDown());
-    return this.rebuilder.start(trigger);
+    return this.rebuilder.start(trigger, traceId);
   }
 
   /**
@@ -155,16 +158,16 @@ export class Reconciler {
     await this.pool.destroy();
   }
 
-  private async begin(trigger: RunTrigger): Promise<StartedRun> {
+  private async begin(trigger: RunTrigger, traceId: string | null): Promise<StartedRun> {
     const claim = await claimRun(this.deps, 'reconcile', trigger, this.instance);
     if (claim.joined) return { runId: claim.runId, joined: true };
-    this.launch(claim.run, trigger, claim.lock);
+    this.launch(claim.run, trigger, claim.lock, traceId);
     return { runId: claim.run.runId, joined: false };
   }
 
-  private launch(run: ActiveRun, trigger: RunTrigger, lock: RunLock): void {
+  private launch(run: ActiveRun, trigger: RunTrigger, lock: RunLock, traceId: string | null): void {
     this.active = run;
-    this.deps.log.info({ run_id: run.runId, trigger }, 'reconciliation run started');
+    this.deps.log.info({ run_id: run.runId, trigger, ...(traceId === null ? {} : { trace_id: traceId }) }, 'reconciliation run started');
     run.done = this.execute(run).finally(async () => {
       this.active = null;
       await lock.release();
