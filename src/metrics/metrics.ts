@@ -29,6 +29,17 @@ export interface Metrics {
   recordSync(result: string, seconds: number): void;
 }
 
+/**
+ * Every result a stock change can end with (`success`, `replayed`, or its refusal code in lower
+ * case): each series starts at 0, so `rate()` and the dashboard see a rare code's first occurrence.
+ */
+export const syncResultsKnown = [
+  'success', 'replayed', 'insufficient_stock', 'max_stock_exceeded', 'version_conflict', 'idempotency_conflict',
+  'inventory_not_found', 'inventory_locked', 'inventory_inactive', 'validation_error', 'overloaded', 'shutting_down',
+  'database_unavailable', 'commit_outcome_unknown', 'operation_rejected', 'internal_error', 'reservation_not_found',
+  'reservation_exists', 'reservation_not_pending', 'reservation_expired', 'reservation_not_expired',
+] as const;
+
 export interface MetricsOptions {
   /** prom-client's process metrics; off for the extra apps tests build. */
   collectDefaults: boolean;
@@ -112,6 +123,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   };
   // Series with known label values start at 0, so rate() and the dashboard see them before the first event.
   for (const outcome of ['committed', 'rolled_back', 'connection_lost']) metrics.flushes.inc({ outcome }, 0);
+  for (const result of syncResultsKnown) metrics.syncRequests.inc({ result }, 0);
   for (const reason of ['version_moved', 'stored_key', 'duplicate_key', 'deadlock', 'isolated']) metrics.flushReplans.inc({ reason }, 0);
   return metrics;
 }
