@@ -21,6 +21,8 @@ export interface Metrics {
   readonly redisWriteFailures: Counter;
   readonly reservationsExpired: Counter;
   readonly shardQueueDepth: Gauge<'shard'>;
+  /** `engine.queue_depth_max`: an alert compares the depth with it (prometheus/alerts.yml). */
+  readonly shardQueueDepthMax: Gauge;
   /** Every HTTP answer, by method, route pattern (never the raw URL) and status code. */
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
   /** Where the queue-depth gauge reads its values at scrape time. */
@@ -103,6 +105,11 @@ export function createMetrics(options: MetricsOptions): Metrics {
       collect() {
         for (const [shard, depth] of queueDepths().entries()) this.set({ shard: String(shard) }, depth);
       },
+    }),
+    shardQueueDepthMax: new Gauge({
+      name: 'inventory_shard_queue_depth_max',
+      help: 'Operations one shard may hold (engine.queue_depth_max); beyond it syncs are refused with 503 OVERLOADED.',
+      registers: [registry],
     }),
     httpRequestDuration: new Histogram({
       name: 'inventory_http_request_duration_seconds',
