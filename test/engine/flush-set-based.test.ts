@@ -82,6 +82,19 @@ describe('one statement per flush', () => {
     await e.drain();
   });
 
+  it('plans a flush of more products than the generic plan suits as its own unnamed statement, still one', async () => {
+    const count = limits.flushGenericPlanProductsMax + 36;
+    const ids = await products(5000, count);
+    const e = engine();
+    await Promise.all(ids.map((productId) => e.submit(delta(productId, -1))));
+    statements = [];
+    await Promise.all(ids.map((productId) => e.submit(delta(productId, -2))));
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatch(/^\s*WITH known AS MATERIALIZED/); // no name: planned for its sizes
+    expect((await rows(ids)).every((row) => row.stock === 997 && row.version === 3)).toBe(true);
+    await e.drain();
+  });
+
   it('leaves out a product whose version moved, re-plans it under lock, and commits the others in the same statement', async () => {
     const ids = await products(200, 40);
     const e = engine();

@@ -6,6 +6,7 @@
  */
 import type { QueryConfig } from 'pg';
 import { assert } from '../../assert.js';
+import * as limits from '../../limits.js';
 import type { StoredResult } from '../../domain/change-result.js';
 import type { InventoryRecord, InventoryStatus, ProductState } from '../../domain/inventory.js';
 import type { LogEntry } from '../../domain/log-entry.js';
@@ -281,7 +282,8 @@ export function applyFlush(write: FlushWrite, stockEvents: StockEventSettings = 
   const numbers = (pick: (entry: LogEntry) => number | null) => bigintArrayLiteral(entries.map(pick));
   const texts = (pick: (entry: LogEntry) => string | null) => textArrayLiteral(entries.map(pick));
   return {
-    name: 'flush_apply',
+    // Unnamed: planned afresh for its sizes (limits.flushGenericPlanProductsMax says why).
+    name: products.length > limits.flushGenericPlanProductsMax ? undefined : 'flush_apply',
     text: applyFlushText,
     values: [
       write.flushId,
