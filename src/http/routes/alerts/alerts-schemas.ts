@@ -1,16 +1,30 @@
 /** Schemas of the alert routes: the list, and an operator's acknowledgement of one alert. */
+import type { AlertLevel, AlertType } from '../../../domain/alerts.js';
 import * as limits from '../../../limits.js';
+import type { AlertStatus } from '../../../store/postgres/alert-queries.js';
 import { envelopeSchema } from '../../envelope.js';
+import { codesOf, errorCodes } from '../../openapi-errors.js';
 import { nextCursorSchema, pageQueryFields } from '../../pagination.js';
-import { idParams, optionalText, traceIdSchema } from '../../schemas.js';
+import { dateTime, exampleTime, idParams, int64, optionalText, traceIdSchema } from '../../schemas.js';
+
+const alertTypes = ['low_stock', 'out_of_stock', 'diff_alert'] as const satisfies readonly AlertType[];
+const alertLevels = ['info', 'warning', 'error'] as const satisfies readonly AlertLevel[];
+const alertStatuses = ['pending', 'sent', 'ignored'] as const satisfies readonly AlertStatus[];
 
 export const alertSchema = {
+  title: 'Alert',
   type: 'object', additionalProperties: false,
+  required: ['id', 'product_id', 'alert_type', 'message', 'level', 'status', 'created_at', 'updated_at'],
   properties: {
-    id: { type: 'integer' }, product_id: { type: 'integer' }, alert_type: { type: 'string' },
-    message: { type: 'string' }, level: { type: 'string' }, status: { type: 'string' },
-    created_at: { type: 'string', format: 'date-time' }, updated_at: { type: 'string', format: 'date-time' },
+    id: int64, product_id: int64, alert_type: { type: 'string', enum: alertTypes },
+    message: { type: 'string' }, level: { type: 'string', enum: alertLevels }, status: { type: 'string', enum: alertStatuses },
+    created_at: dateTime, updated_at: dateTime,
   },
+} as const;
+
+const alertExample = {
+  id: 42, product_id: 1001, alert_type: 'low_stock', message: 'Product 1001 is low on stock (3 available, minimum 10).',
+  level: 'warning', status: 'pending', created_at: exampleTime, updated_at: exampleTime,
 } as const;
 
 const tags = ['alerts'] as const;
@@ -23,16 +37,18 @@ export const alertsRouteSchema = {
   querystring: {
     type: 'object', additionalProperties: false,
     properties: {
-      status: { enum: ['pending', 'sent', 'ignored'] },
-      type: { enum: ['low_stock', 'out_of_stock', 'diff_alert'] },
+      status: { type: 'string', enum: alertStatuses, description: 'Only alerts in this status' },
+      type: { type: 'string', enum: alertTypes, description: 'Only alerts of this type' },
       ...pageQueryFields,
     },
   },
+  errorCodes: errorCodes(...codesOf.read),
   response: {
     200: envelopeSchema({
-      type: 'object', additionalProperties: false,
+      title: 'AlertPage',
+      type: 'object', additionalProperties: false, required: ['items', 'next_cursor'],
       properties: { items: { type: 'array', items: alertSchema }, next_cursor: nextCursorSchema },
-    }),
+    }, { items: [alertExample], next_cursor: null }),
   },
 } as const;
 
@@ -41,14 +57,16 @@ export const ackRouteSchema = {
   tags,
   summary: 'Acknowledge a pending alert',
   description: 'sent: the operator handled it; ignored: dismissed. A later run raises it again while its condition holds.',
-  params: idParams('alertId'),
+  params: idParams('alertId', 'The alert id'),
   body: {
     type: 'object', additionalProperties: false, required: ['status'],
     properties: {
-      status: { enum: ['sent', 'ignored'] },
+      status: { type: 'string', enum: ['sent', 'ignored'], description: 'sent: handled; ignored: dismissed' },
       operator: optionalText(limits.operatorLengthMax),
       trace_id: traceIdSchema,
     },
+    examples: [{ status: 'sent', operator: 'alice' }],
   },
-  response: { 200: envelopeSchema(alertSchema) },
+  errorCodes: errorCodes('ALERT_NOT_FOUND', 'ALERT_NOT_PENDING', ...codesOf.read),
+  response: { 200: envelopeSchema(alertSchema, { ...alertExample, status: 'sent' }, 'Alert 42 is sent.') },
 } as const;
