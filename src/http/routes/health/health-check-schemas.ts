@@ -1,12 +1,14 @@
-/** Schemas of the health checker's routes (reconciliation runs and diff fixes). */
+/** Schemas of the health checker's routes (reconciliation runs, the diffs they recorded, and fixes). */
 import * as limits from '../../../limits.js';
 import type { RunStatus, RunTrigger } from '../../../store/postgres/reconcile-run-queries.js';
 import type { DiffStatus, FixType } from '../../../store/postgres/diff-queries.js';
+import type { ErrorCode } from '../../../errors.js';
 import { envelopeSchema } from '../../envelope.js';
 import { codesOf, errorCodes, errorWithDataSchema } from '../../openapi-errors.js';
+import { nextCursorSchema, pageQueryFields } from '../../pagination.js';
 import {
-  dateTime, exampleTime, idParams, int64, nullableDateTime, nullableInt64, nullableString, optionalText, runIdSchema, runStartedSchema,
-  traceIdSchema,
+  dateTime, exampleTime, idParams, idSchema, int64, nullableDateTime, nullableInt64, nullableString, optionalText, productIdSchema,
+  runIdSchema, runStartedSchema, traceIdSchema,
 } from '../../schemas.js';
 
 const diffStatuses = ['pending', 'fixed', 'ignored'] as const satisfies readonly DiffStatus[];
@@ -102,6 +104,95 @@ export const runRouteSchema = {
   response: { 200: envelopeSchema(reportSchema, reportExample) },
 } as const;
 
+export const diffsRouteSchema = {
+  operationId: 'listDiffs',
+  tags,
+  summary: 'List recorded differences, newest first, filtered by status, run and product (keyset pagination)',
+  description: 'Every diff a reconciliation run recorded; `next_cursor` gives the next page.',
+  querystring: {
+    type: 'object', additionalProperties: false,
+    properties: {
+      status: { type: 'string', enum: diffStatuses, description: 'Only differences in this status' },
+      run_id: { ...runIdSchema, description: 'Only differences this run recorded' },
+      product_id: { ...productIdSchema, description: 'Only differences of this product' },
+      ...pageQueryFields,
+    },
+  },
+  errorCodes: errorCodes(...codesOf.read),
+  response: {
+    200: envelopeSchema({
+      title: 'DiffPage',
+      type: 'object', additionalProperties: false, required: ['items', 'next_cursor'],
+      properties: { items: { type: 'array', items: diffSchema }, next_cursor: nextCursorSchema },
+    }, { items: [diffExample], next_cursor: null }),
+  },
+} as const;
+
+const fixFields = {
+  fix_type: {
+    type: 'string', enum: fixTypes,
+    description: 'use_db: Redis takes the database\'s value; use_redis: the database takes Redis\'s; ignore: close it',
+  },
+  operator: optionalText(limits.operatorLengthMax),
+  trace_id: traceIdSchema,
+} as const;
+
+/** What fixing one diff can answer (src/reconcile/diff-fixes.ts): the engine's codes for use_redis. */
+const fixCodes = errorCodes('DIFF_NOT_FOUND', 'DIFF_NOT_PENDING', 'DIFF_STALE', 'FIX_AMOUNT_EXCEEDED', 'FIX_NOT_APPLICABLE',
+  'COMPENSATION_DISABLED', 'REDIS_UNAVAILABLE', 'FIX_OUTCOME_UNKNOWN', ...codesOf.engine, ...codesOf.stockChange);
+/**
+ * One id's refusal in a bulk fix, as the single fix answers it (or INTERNAL_ERROR for a bug).
+ * Typed as any code, so the route's handler needs no narrowing; the document lists these.
+ */
+const bulkFixItemCodes: readonly ErrorCode[] = [...fixCodes, 'INTERNAL_ERROR'];
+
+export const bulkFixRouteSchema = {
+  operationId: 'fixDiffs',
+  tags,
+  summary: `Fix up to ${limits.bulkFixIdsMax} recorded differences at once`,
+  description: 'Each id is fixed as POST /health/fix/{diffId} would fix it, with the same rules and error codes; ' +
+    'one result per id, in the order given. One id failing never fails the others: the answer is 200 whatever ' +
+    'the results, and `applied` / `refused` count them.',
+  body: {
+    type: 'object', additionalProperties: false, required: ['diff_ids', 'fix_type'],
+    properties: {
+      diff_ids: { type: 'array', items: idSchema, minItems: 1, maxItems: limits.bulkFixIdsMax, uniqueItems: true },
+      ...fixFields,
+    },
+    examples: [{ diff_ids: [7, 8], fix_type: 'use_db', operator: 'alice' }],
+  },
+  // Each id is fixed or refused on its own, inside the 200.
+  errorCodes: errorCodes(),
+  response: {
+    200: envelopeSchema({
+      title: 'BulkFixResult',
+      type: 'object', additionalProperties: false, required: ['applied', 'refused', 'results'],
+      properties: {
+        applied: int64, refused: int64,
+        results: {
+          type: 'array',
+          description: 'one per id, in the order given',
+          items: {
+            title: 'BulkFixItemResult',
+            type: 'object', additionalProperties: false, required: ['diff_id', 'success', 'code', 'message', 'diff'],
+            properties: {
+              diff_id: int64, success: { type: 'boolean' },
+              code: { type: ['string', 'null'], enum: [...bulkFixItemCodes, null], description: 'set when the id was refused' },
+              message: { type: 'string' }, diff: { anyOf: [diffSchema, { type: 'null' }] },
+            },
+          },
+        },
+      },
+    }, {
+      applied: 1, refused: 1, results: [
+        { diff_id: 7, success: true, code: null, message: 'Difference 7 is fixed (use_db).',
+          diff: { ...diffExample, status: 'fixed', fix_type: 'use_db', fixed_at: exampleTime, fixed_by: 'alice' } },
+        { diff_id: 8, success: false, code: 'DIFF_NOT_PENDING', message: 'Difference 8 is fixed, not pending; only a pending difference can be fixed.', diff: null },
+      ],
+    }, '1 of 2 differences fixed; see each result.'),
+  },
+} as const;
+
 export const fixRouteSchema = {
   operationId: 'fixDiff',
   tags,
@@ -110,16 +201,10 @@ export const fixRouteSchema = {
     'through the engine, ignore closes it; only a pending difference can be fixed.',
   params: idParams('diffId', 'The difference id, from a run\'s report'),
   body: {
-    type: 'object', additionalProperties: false, required: ['fix_type'],
-    properties: {
-      fix_type: { type: 'string', enum: fixTypes, description: 'use_db: Redis takes the database\'s value; use_redis: the database takes Redis\'s; ignore: close it' },
-      operator: optionalText(limits.operatorLengthMax),
-      trace_id: traceIdSchema,
-    },
+    type: 'object', additionalProperties: false, required: ['fix_type'], properties: fixFields,
     examples: [{ fix_type: 'use_db', operator: 'alice' }],
   },
-  errorCodes: errorCodes('DIFF_NOT_FOUND', 'DIFF_NOT_PENDING', 'DIFF_STALE', 'FIX_AMOUNT_EXCEEDED', 'FIX_NOT_APPLICABLE',
-    'COMPENSATION_DISABLED', 'REDIS_UNAVAILABLE', 'FIX_OUTCOME_UNKNOWN', ...codesOf.engine, ...codesOf.stockChange),
+  errorCodes: fixCodes,
   response: {
     200: envelopeSchema(diffSchema, { ...diffExample, status: 'fixed', fix_type: 'use_db', fixed_at: exampleTime, fixed_by: 'alice' },
       'Difference 7 is fixed (use_db).'),
