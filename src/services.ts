@@ -99,6 +99,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
     log,
   });
   metrics.setQueueDepthSource(() => engine.queueDepths());
+  metrics.shardQueueDepthMax.set(config.engine.queue_depth_max);
   const sweeper = startReservationSweeper({
     pool: readPool, engine, metrics, log,
     intervalMs: config.reservations.sweep_interval_ms,
