@@ -59,6 +59,17 @@ it('guards every product of a large call', async () => {
   expect(versions).toEqual(ids.map((_, index) => (index % 3 === 0 ? '9' : '3')));
 });
 
+it('rebuilds keys none of which exist (one MSETNX) and, when some exist, guards product by product', async () => {
+  const writer = createStockCacheWriter(redis, keys, 'cache');
+  const rows = [31, 32, 33].map((productId) => ({ productId, available: productId * 10, version: 4 }));
+  expect(await writer.rebuild(rows)).toBe(3);
+  expect(await redis.mget(keys.stock(31), keys.version(31), keys.stock(33), keys.version(33))).toEqual(['310', '4', '330', '4']);
+  await redis.set(keys.version(32), '5');
+  expect(await writer.rebuild([...rows, { productId: 34, available: 340, version: 1 }].map((row) => ({ ...row, available: row.available + 1 }))))
+    .toBe(3);
+  expect(await redis.mget(keys.stock(31), keys.stock(32), keys.stock(33), keys.stock(34))).toEqual(['311', '320', '331', '341']);
+});
+
 it('rebuilds only missing keys in seckill mode', async () => {
   await redis.set(keys.stock(21), '40');
   const writer = createStockCacheWriter(redis, keys, 'seckill');
