@@ -335,3 +335,13 @@ export function webhookLeaseMs(requestTimeoutMs: number): number {
 export const webhookErrorLengthMax = 500;
 /** Bytes of a webhook URL or secret in the config. */
 export const webhookUrlLengthMax = 1024;
+/**
+ * Delivered and failed outbox rows are kept this long (what was sent, when, and why one failed),
+ * then deleted; pending rows are never deleted (they end delivered or failed within attempts_max).
+ */
+export const webhookOutboxRetentionHours = 7 * 24;
+/** Rows one cleanup statement deletes: bounds its locks and WAL; a cleanup runs a few of them. */
+export const webhookCleanupBatchRows = 5_000;
+export const webhookCleanupBatchesMax = 20;
+/** How often an instance deletes expired outbox rows. */
+export const webhookCleanupIntervalMs = 10 * 60_000;
