@@ -18,6 +18,7 @@ import { Reconciler } from './reconcile/reconcile-runner.js';
 import { countPendingDiffs } from './store/postgres/diff-queries.js';
 import { ensureDatabase, migrate } from './store/postgres/migrate.js';
 import { createPool } from './store/postgres/pool.js';
+import { OrderHolds } from './orders/order-holds.js';
 import { startReservationSweeper, type ReservationSweeper } from './reservations/reservation-sweeper.js';
 import { closeRedis, connectRedis, createRedisClient, type RedisClient } from './store/redis/redis-client.js';
 import { createStockCacheWriter, type StockCacheWriter } from './store/redis/stock-cache.js';
@@ -35,6 +36,8 @@ export interface Services {
   readonly keys: StockKeys;
   readonly cacheWriter: StockCacheWriter;
   readonly engine: StockEngine;
+  /** Order holds: a cart's lines held, confirmed, released or expired together (one transaction each). */
+  readonly orders: OrderHolds;
   /** Releases expired reservations through the engine; stopped first on close. */
   readonly sweeper: ReservationSweeper;
   /** The health checker: reconciliation runs (scheduled when health_check.enable), diff fixes. */
@@ -90,8 +93,11 @@ export async function createServices(config: Config, options: ServicesOptions = 
     log,
   });
   metrics.setQueueDepthSource(() => engine.queueDepths());
+  const orders = new OrderHolds({
+    pool: readPool, cacheWriter, redisWriteWaitMs: config.redis.write_wait_ms, outcomeResolveMs: limits.outcomeResolveMs, metrics, log,
+  });
   const sweeper = startReservationSweeper({
-    pool: readPool, engine, metrics, log,
+    pool: readPool, engine, orders, metrics, log,
     intervalMs: config.reservations.sweep_interval_ms,
     batchMax: config.reservations.sweep_batch_max,
   });
@@ -109,7 +115,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
 
   let closing: Promise<void> | null = null;
   return {
-    config, log, metrics, readPool, enginePool, redis, keys, cacheWriter, engine, sweeper, reconciler, ledger, startedAt: new Date(),
+    config, log, metrics, readPool, enginePool, redis, keys, cacheWriter, engine, orders, sweeper, reconciler, ledger, startedAt: new Date(),
     close: () => (closing ??= (async () => {
       await Promise.all([sweeper.stop(), reconciler.close(), ledger.close()]);
       await engine.drain();

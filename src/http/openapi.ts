@@ -28,6 +28,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'sync', description: 'Stock deltas from the order service, one or a batch' },
         { name: 'inventory', description: 'Products: create, read, list, update' },
         { name: 'reservations', description: 'Stock held for an order until confirmed, released or expired' },
+        { name: 'orders', description: 'Order holds: every line of a cart held, confirmed, released or expired together' },
         { name: 'history', description: 'The log row of every applied change' },
         { name: 'health', description: 'The health checker: reconciliation runs and diff fixes' },
         { name: 'alerts', description: 'Stock and diff alerts raised by reconciliation runs' },

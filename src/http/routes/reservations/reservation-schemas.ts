@@ -12,6 +12,8 @@ const reservationProperties = {
   quantity: { type: 'integer' }, status: { type: 'string', enum: reservationStatuses },
   expires_at: { type: 'string', format: 'date-time' },
   created_at: { type: 'string', format: 'date-time' }, updated_at: { type: 'string', format: 'date-time' },
+  /** Set when the reservation is a line of an order hold (it then changes only with its order). */
+  hold_order_id: { type: ['string', 'null'] },
 } as const;
 
 /** A reservation with the product's stock right after the change that made or ended it. */
