@@ -20,6 +20,14 @@ export const shardsMaxLimit = 256;
 export const shardQueueDepthMaxLimit = 1_000_000;
 /** Products whose stock/version one shard keeps in memory; beyond it the least recently used goes. */
 export const shardCachedProductsMax = 100_000;
+/**
+ * A flush of more products than this is sent as an unnamed statement, so PostgreSQL plans it for
+ * its own array sizes. The named statement's generic plan assumes about 10 rows per array and joins
+ * the flush's steps by nested loops, quadratic in the products: measured on one 600-product
+ * flush, 338 µs of PostgreSQL CPU per delta with the generic plan against 30 with its own plan.
+ * Below this, reusing the plan saves the ~0.25 ms planning costs (5 products: 0.85 vs 1.1 ms).
+ */
+export const flushGenericPlanProductsMax = 64;
 /** A flush that meets a duplicate key or a deadlock is retried this many times, then refused. */
 export const flushAttemptsMax = 5;
 /**
@@ -203,6 +211,14 @@ export const reconcileLockLookupSteps = 40;
 export const reconcileLockLookupStepMs = 50;
 /** auto_fix takes a run's pending diffs in pages of this many rows. */
 export const autoFixPageRows = 500;
+/** Diff ids in one bulk fix request (POST /api/v1/health/fix): a batch, like the sync batch. */
+export const bulkFixIdsMax = batchItemsMax;
+/**
+ * Fixes of one bulk request in flight at once. A use_db fix holds a read-pool connection (the row
+ * lock) across its Redis write: four keep the pool open for reads while 1,000 fixes still finish
+ * within a request's time (about 3 ms each here).
+ */
+export const bulkFixConcurrency = 4;
 assert(reconcileMgetKeysMax <= reconcileChunkRowsMaxLimit);
 assert(reconcileSettleQueueMax >= reconcileChunkRowsMaxLimit, 'one chunk of candidates must fit the settle queue');
 
@@ -285,3 +301,38 @@ export const auditLockLookupSteps = 40;
 export const auditLockLookupStepMs = 50;
 /** A restore's `reason` is prefixed with its target in the log row, within `reasonLengthMax`. */
 export const restoreReasonLengthMax = reasonLengthMax - 100;
+
+// ---- Webhooks (src/notifications, docs/operations.md "Webhooks") ----
+
+/** Webhooks in `notifications.webhooks`: each is a subscription every event statement joins against. */
+export const webhooksMax = 16;
+/**
+ * Outbox rows one claim takes. Rows are claimed only for free in-flight slots, so a claim never
+ * leases more than it sends at once; this bounds one claim statement when every slot is free.
+ */
+export const webhookClaimBatchMax = 50;
+/** Requests in flight to all webhooks together: bounds sockets and memory when receivers are slow. */
+export const webhookInFlightMax = 8;
+assert(webhookInFlightMax <= webhookClaimBatchMax);
+/** Hard ceiling for `notifications.attempts_max`: after it a delivery is `failed`, kept for an operator. */
+export const webhookAttemptsMaxLimit = 20;
+/**
+ * Hard ceiling for `notifications.request_timeout_ms`. A receiver should answer at once and work
+ * later; a slower one holds an in-flight slot that long.
+ */
+export const webhookRequestTimeoutMsLimit = 30_000;
+/** Longest pause between two attempts (the exponential backoff stops growing here). */
+export const webhookRetryMaxMsLimit = 3_600_000;
+/**
+ * A claimed row is leased for the request timeout plus this margin (recording the outcome, a
+ * busy event loop): no other worker may claim it while it could still be in flight. A worker that
+ * died mid-send leaves it to be sent again after the lease (at least once).
+ */
+export const webhookLeaseMarginMs = 10_000;
+export function webhookLeaseMs(requestTimeoutMs: number): number {
+  return requestTimeoutMs + webhookLeaseMarginMs;
+}
+/** `last_error` keeps this much of an error, so a row stays small. */
+export const webhookErrorLengthMax = 500;
+/** Bytes of a webhook URL or secret in the config. */
+export const webhookUrlLengthMax = 1024;

@@ -9,10 +9,14 @@ import type { Config } from './config/config-types.js';
 import { createNaiveEngine } from './engine/naive-engine.js';
 import { createBatchedEngine, type StockEngine } from './engine/stock-engine.js';
 import { durationMs } from './config/load-config.js';
+import { eventRoutesOf, routesFor, stockEventTypes, type EventRoutes } from './domain/events.js';
 import { Ledger } from './ledger/ledger.js';
 import * as limits from './limits.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { registerPoolMetrics } from './metrics/pool-metrics.js';
+import { createWebhookMetrics } from './metrics/webhook-metrics.js';
+import { WebhookDispatcher } from './notifications/webhook-dispatcher.js';
+import { countOutbox } from './store/postgres/outbox-queries.js';
 import { createReconcileMetrics } from './metrics/reconcile-metrics.js';
 import { Reconciler } from './reconcile/reconcile-runner.js';
 import { countPendingDiffs } from './store/postgres/diff-queries.js';
@@ -44,6 +48,10 @@ export interface Services {
   readonly reconciler: Reconciler;
   /** History partitions and retention, idempotency expiry, audits, point-in-time, restore. */
   readonly ledger: Ledger;
+  /** Which webhooks want which events (`notifications.webhooks`): every outbox write takes these. */
+  readonly eventRoutes: EventRoutes;
+  /** Sends the outbox's rows to the webhooks (idle when none is configured). */
+  readonly webhooks: WebhookDispatcher;
   readonly startedAt: Date;
   /** Drains the engine, then closes pools and Redis. */
   close(): Promise<void>;
@@ -69,6 +77,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
   const enginePool = createPool(postgres, { max: shards, applicationName: 'inventory-engine', pipeline: !naive });
   const readPool = createPool(postgres, { max: postgres.pool_max - shards, applicationName: 'inventory-api', pipeline: false });
   registerPoolMetrics(metrics.registry, { engine: enginePool, read: readPool });
+  const eventRoutes = eventRoutesOf(config.notifications.webhooks);
   const redis = createRedisClient(config.redis, 'inventory-service');
   if (!(await connectRedis(redis, limits.redisConnectTimeoutMs(config.redis.command_timeout_ms)))) {
     log.warn('Redis is not reachable; syncs still commit to PostgreSQL and reconciliation repairs Redis later');
@@ -89,6 +98,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
     redisWriteWaitMs: config.redis.write_wait_ms,
     pool: enginePool,
     cacheWriter,
+    stockEvents: { routes: routesFor(eventRoutes, stockEventTypes), lowStockThreshold: config.inventory.low_stock_threshold },
     metrics,
     log,
   });
@@ -113,11 +123,18 @@ export async function createServices(config: Config, options: ServicesOptions = 
   const ledger = new Ledger({ config, readPool, engine, log, registry: metrics.registry });
   ledger.start();
 
+  const webhooks = new WebhookDispatcher({
+    pool: readPool, settings: config.notifications, log,
+    metrics: createWebhookMetrics(metrics.registry, () => countOutbox(readPool)),
+  });
+  webhooks.start();
+
   let closing: Promise<void> | null = null;
   return {
-    config, log, metrics, readPool, enginePool, redis, keys, cacheWriter, engine, orders, sweeper, reconciler, ledger, startedAt: new Date(),
+    config, log, metrics, readPool, enginePool, redis, keys, cacheWriter, engine, orders, sweeper, reconciler, ledger, eventRoutes, webhooks,
+    startedAt: new Date(),
     close: () => (closing ??= (async () => {
-      await Promise.all([sweeper.stop(), reconciler.close(), ledger.close()]);
+      await Promise.all([sweeper.stop(), reconciler.close(), ledger.close(), webhooks.close()]);
       await engine.drain();
       await Promise.allSettled([enginePool.end(), readPool.end()]);
       await closeRedis(redis, config.redis.command_timeout_ms);

@@ -3,7 +3,7 @@
  * boundaries (available 0; ≤ min_stock; ≤ low_stock_threshold when min_stock is 0), keeps one
  * pending alert per product and type across runs, raises a new one once an operator acknowledged
  * the old (POST /api/v1/alerts/:id/ack), counts them in metrics, and that GET /api/v1/alerts
- * filters and pages them exactly; that a run closes (as `sent`) the alerts whose condition is gone
+ * filters and pages them exactly; that a run closes (as `closed`) the alerts whose condition is gone
  * (stock restocked, Redis back in agreement), a fix closes its diff's alert, a diff_alert is raised
  * to `error` in place when the diff grows past alert_threshold, and the ack route refuses unknown,
  * closed and malformed requests (and wants the bearer token when one is configured).
@@ -61,10 +61,11 @@ describe('alerts from a reconciliation scan', () => {
 
   it('keeps one pending alert per product and type, and raises again once an operator acknowledged it', async () => {
     expect((await checkNow(t.app)).alerts_raised).toBe(0);
+    // `sent`, the route's older spelling of "handled", closes it (`sent` now means a webhook accepted it).
     const acked = await ack(await pendingAlertId(2, 'low_stock'), { status: 'sent', operator: 'ops' });
-    expect(acked).toMatchObject({ status: 200, body: { data: { product_id: 2, alert_type: 'low_stock', status: 'sent' } } });
+    expect(acked).toMatchObject({ status: 200, body: { data: { product_id: 2, alert_type: 'low_stock', status: 'closed' } } });
     expect((await checkNow(t.app)).alerts_raised).toBe(1);
-    expect((await alertsOf(t.services, 2)).map((alert) => alert.status)).toEqual(['sent', 'pending']);
+    expect((await alertsOf(t.services, 2)).map((alert) => alert.status)).toEqual(['closed', 'pending']);
     expect(await raisedMetric()).toEqual({ 'out_of_stock:error': 1, 'low_stock:warning': 4 });
   });
 
@@ -76,7 +77,8 @@ describe('alerts from a reconciliation scan', () => {
     expect(listed.map((a) => a.id)).toEqual(listed.map((a) => a.id).sort((x, y) => y - x));
     expect(listed[0]!.product_id).toBe(2); // raised last
     expect(pending.body.data.next_cursor).toBeNull();
-    expect((await alerts('?status=sent')).body.data.items.map((a: { product_id: number }) => a.product_id)).toEqual([2]);
+    expect((await alerts('?status=closed')).body.data.items.map((a: { product_id: number }) => a.product_id)).toEqual([2]);
+    expect((await alerts('?status=sent')).body.data.items).toEqual([]);
     expect((await alerts('?type=out_of_stock')).body.data.items).toHaveLength(1);
 
     const seen: number[] = [];
@@ -102,7 +104,7 @@ describe('alerts from a reconciliation scan', () => {
 
   it('refuses to acknowledge an unknown, closed or malformed alert, and acknowledges as ignored', async () => {
     expect(await ack(999_999, { status: 'sent' })).toMatchObject({ status: 404, body: { code: 'ALERT_NOT_FOUND' } });
-    const closed = (await sql<{ id: number }>(t.services, `SELECT id FROM inventory_alerts WHERE status = 'sent' LIMIT 1`))[0]!.id;
+    const closed = (await sql<{ id: number }>(t.services, `SELECT id FROM inventory_alerts WHERE status = 'closed' LIMIT 1`))[0]!.id;
     expect(await ack(closed, { status: 'ignored' })).toMatchObject({ status: 409, body: { code: 'ALERT_NOT_PENDING' } });
     const open = await pendingAlertId(3, 'low_stock');
     expect(await ack(open, { status: 'pending' })).toMatchObject({ status: 400, body: { code: 'VALIDATION_ERROR' } });
@@ -121,13 +123,13 @@ describe('alerts from a reconciliation scan', () => {
     try {
       const open = await pendingAlertId(6, 'low_stock');
       expect(await ack(open, { status: 'sent' }, {}, guarded.app)).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED' } });
-      expect(await ack(open, { status: 'sent' }, { authorization: 'Bearer secret-token' }, guarded.app)).toMatchObject({ status: 200 });
+      expect(await ack(open, { status: 'closed' }, { authorization: 'Bearer secret-token' }, guarded.app)).toMatchObject({ status: 200 });
     } finally {
       await guarded.close();
     }
   });
 
-  it('closes stock alerts as sent once the scan finds their condition gone', async () => {
+  it('closes stock alerts once the scan finds their condition gone', async () => {
     // Product 1: 0 → 50 (out_of_stock gone, low_stock now); product 2: 50 → 150 (low_stock gone).
     expect((await sync(t.app, { product_id: 1, delta: 50 })).status).toBe(200);
     expect((await sync(t.app, { product_id: 2, delta: 100 })).status).toBe(200);
@@ -135,12 +137,12 @@ describe('alerts from a reconciliation scan', () => {
     // Product 1's low_stock, and products 3 and 6 again: still low, their acknowledged alerts closed.
     expect(report.alerts_raised).toBe(3);
     expect(await alertsOf(t.services, 1)).toEqual([
-      { product_id: 1, alert_type: 'out_of_stock', level: 'error', status: 'sent' },
+      { product_id: 1, alert_type: 'out_of_stock', level: 'error', status: 'closed' },
       { product_id: 1, alert_type: 'low_stock', level: 'warning', status: 'pending' },
     ]);
-    expect((await alertsOf(t.services, 2)).map((alert) => alert.status)).toEqual(['sent', 'sent']);
+    expect((await alertsOf(t.services, 2)).map((alert) => alert.status)).toEqual(['closed', 'closed']);
     expect((await alertsOf(t.services, 3)).map((alert) => alert.status)).toEqual(['ignored', 'pending']);
-    expect((await alertsOf(t.services, 6)).map((alert) => alert.status)).toEqual(['sent', 'pending']);
+    expect((await alertsOf(t.services, 6)).map((alert) => alert.status)).toEqual(['closed', 'pending']);
     expect(await alertsOf(t.services, 5)).toEqual([]);
   });
 
@@ -158,7 +160,7 @@ describe('alerts from a reconciliation scan', () => {
     expect(await alertsOf(t.services, 10)).toEqual([{ product_id: 10, alert_type: 'diff_alert', level: 'error', status: 'pending' }]);
     const [message] = await sql<{ message: string }>(t.services, `SELECT message FROM inventory_alerts WHERE product_id = 10`);
     expect(message!.message).toContain('diff +80');
-    expect(await alertsOf(t.services, 11)).toEqual([{ product_id: 11, alert_type: 'diff_alert', level: 'warning', status: 'sent' }]);
+    expect(await alertsOf(t.services, 11)).toEqual([{ product_id: 11, alert_type: 'diff_alert', level: 'warning', status: 'closed' }]);
     expect(await alertsOf(t.services, 12)).toEqual([{ product_id: 12, alert_type: 'diff_alert', level: 'warning', status: 'ignored' }]);
     const after = await raisedMetric();
     expect(after['diff_alert:warning']! - (before['diff_alert:warning'] ?? 0)).toBe(3);
@@ -166,6 +168,6 @@ describe('alerts from a reconciliation scan', () => {
 
     await setRedisStock(t.services, 10, 500);
     await checkNow(t.app);
-    expect((await alertsOf(t.services, 10)).map((alert) => alert.status)).toEqual(['sent']);
+    expect((await alertsOf(t.services, 10)).map((alert) => alert.status)).toEqual(['closed']);
   });
 });

@@ -2,6 +2,7 @@
  * The JSON schema of `config/config.yaml`: every key, its type and range. A config that does not
  * match stops the start with a message naming the key. Hard maxima come from `limits.ts`.
  */
+import { webhookEventTypeNames } from './config-types.js';
 import * as limits from '../limits.js';
 
 const integer = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum }) as const;
@@ -102,4 +103,20 @@ export const configSchema = object({
   idempotency: withDefaults({
     retention_hours: { ...integer(limits.idempotencyRetryWindowHours, limits.idempotencyRetentionHoursMax), default: 72 },
   }),
-}, ['history', 'idempotency']);
+  // Webhooks: optional, none by default (docs/operations.md, "Webhooks").
+  notifications: withDefaults({
+    webhooks: {
+      type: 'array', maxItems: limits.webhooksMax, default: [],
+      items: object({
+        url: { type: 'string', pattern: '^https?://', maxLength: limits.webhookUrlLengthMax },
+        secret: { type: 'string', minLength: 1, maxLength: limits.webhookUrlLengthMax },
+        events: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: webhookEventTypeNames } },
+      }),
+    },
+    attempts_max: { ...integer(1, limits.webhookAttemptsMaxLimit), default: 10 },
+    retry_base_ms: { ...integer(10, limits.webhookRetryMaxMsLimit), default: 1000 },
+    retry_max_ms: { ...integer(10, limits.webhookRetryMaxMsLimit), default: 600_000 },
+    request_timeout_ms: { ...integer(100, limits.webhookRequestTimeoutMsLimit), default: 5000 },
+    poll_interval_ms: { ...integer(10, 60_000), default: 1000 },
+  }),
+}, ['history', 'idempotency', 'notifications']);

@@ -38,6 +38,30 @@ export interface Config {
   history: { retention_days: number; partition_interval: PartitionInterval; maintenance_interval: string };
   /** How long a keyed change's first result is kept for replays (docs/ledger.md). */
   idempotency: { retention_hours: number };
+  /** Webhooks and their delivery (docs/operations.md, "Webhooks"); none by default. */
+  notifications: NotificationsConfig;
+}
+
+/**
+ * The event types a webhook may subscribe to. The same list as `webhookEventTypes` in
+ * src/domain/events.ts (config may not import the domain; test/unit/config checks they agree).
+ */
+export const webhookEventTypeNames = [
+  'alert.raised', 'alert.closed', 'stock.low', 'stock.out', 'stock.back_in_stock', 'diff.found', 'rebuild.finished',
+] as const;
+
+export interface WebhookConfig { url: string; secret: string; events: (typeof webhookEventTypeNames)[number][] }
+
+export interface NotificationsConfig {
+  webhooks: WebhookConfig[];
+  /** Attempts per delivery; after the last one it is `failed`. */
+  attempts_max: number;
+  /** Pause before the second attempt; doubled each time (with jitter) up to retry_max_ms. */
+  retry_base_ms: number;
+  retry_max_ms: number;
+  request_timeout_ms: number;
+  /** How often the delivery worker looks for due rows when it has not just been woken. */
+  poll_interval_ms: number;
 }
 
 export type RedisMode = 'cache' | 'seckill';

@@ -72,6 +72,7 @@ function checkRelations(config: Config): void {
   }
   durationMs(inventory.health_check.interval, 'inventory.health_check.interval');
   checkLedgerRelations(config);
+  checkWebhooks(config);
   if (database.postgres.statement_timeout_ms >= limits.shutdownGraceMs) {
     throw new ConfigError(`database.postgres.statement_timeout_ms (${database.postgres.statement_timeout_ms}) must be ` +
       `below the shutdown grace period (${limits.shutdownGraceMs} ms), so a flush waiting on a lock ends before the process must exit`);
@@ -83,6 +84,18 @@ function checkLedgerRelations({ history, idempotency, reservations }: Config): v
   if (idempotency.retention_hours * 3600 < reservations.ttl_seconds_max) {
     throw new ConfigError(`idempotency.retention_hours (${idempotency.retention_hours}) must cover reservations.ttl_seconds_max ` +
       `(${reservations.ttl_seconds_max} s): a reserve retried while its reservation may still be pending must replay, not reserve again`);
+  }
+}
+
+function checkWebhooks({ notifications }: Config): void {
+  // A delivery row names its webhook by url: two entries with one url could not be told apart.
+  const urls = notifications.webhooks.map((webhook) => webhook.url);
+  const repeated = urls.find((url, index) => urls.indexOf(url) !== index);
+  if (repeated !== undefined) {
+    throw new ConfigError(`notifications.webhooks lists ${repeated} twice: give each url once, with every event it wants`);
+  }
+  if (notifications.retry_base_ms > notifications.retry_max_ms) {
+    throw new ConfigError('notifications.retry_base_ms must not exceed notifications.retry_max_ms');
   }
 }
 

@@ -20,6 +20,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { CacheWrite, StockCacheWriter } from '../store/redis/stock-cache.js';
 import { runFlush } from './flush/flush.js';
 import type { ActorContext, Pending, RequeueReason } from './flush/flush-phases.js';
+import type { StockEventSettings } from '../domain/events.js';
 import { ProductCache } from './product-cache.js';
 import { settledWithin } from '../timeout.js';
 
@@ -34,6 +35,7 @@ export interface ActorOptions {
   cachedProductsMax: number;
   /** After a lost connection, how long to ask whether a write landed before answering "unknown". */
   outcomeResolveMs: number;
+  stockEvents: StockEventSettings;
   metrics: Metrics;
   log: Logger;
 }
@@ -80,6 +82,7 @@ export class StockActor {
       metrics: options.metrics,
       log: options.log,
       outcomeDeadline: { deadlineMs: options.outcomeResolveMs, retryMs: limits.outcomeResolveRetryMs },
+      stockEvents: options.stockEvents,
       settle: (pending, answer) => this.settle(pending, answer),
       requeue: (pendings, reason) => this.requeue(pendings, reason),
       afterCommit: (writes, answer) => this.afterCommit(writes, answer),

@@ -10,6 +10,7 @@ import { shardOf } from './shard-router.js';
 import { StockActor } from './stock-actor.js';
 import type { ChangeResult } from '../domain/change-result.js';
 import type { StockOp } from '../domain/stock-ops.js';
+import { noStockEvents, type StockEventSettings } from '../domain/events.js';
 
 export interface StockEngine {
   submit(op: StockOp): Promise<ChangeResult>;
@@ -30,6 +31,8 @@ export interface BatchedEngineOptions {
   outcomeResolveMs?: number;
   pool: pg.Pool;
   cacheWriter: StockCacheWriter | null;
+  /** Which stock crossings a flush writes to the webhook outbox; none when left out. */
+  stockEvents?: StockEventSettings;
   metrics: Metrics;
   log: Logger;
 }
@@ -44,6 +47,7 @@ export function createBatchedEngine(options: BatchedEngineOptions): StockEngine 
     queueDepthMax: options.queueDepthMax,
     cachedProductsMax: options.cachedProductsMax ?? limits.shardCachedProductsMax,
     outcomeResolveMs: options.outcomeResolveMs ?? limits.outcomeResolveMs,
+    stockEvents: options.stockEvents ?? noStockEvents,
     metrics: options.metrics,
     log: options.log,
   }));

@@ -4,6 +4,17 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
+/** Who asked for a fix: auto_fix at the end of a run, or an operator (single or bulk route). */
+export const fixSources = ['auto', 'manual'] as const;
+export type FixSource = (typeof fixSources)[number];
+/**
+ * How a fix attempt ended: `applied` (the diff is fixed or ignored), `stale` (the product, Redis or
+ * the diff moved since it was recorded, or another fix took it), `exceeded` (over max_fix_amount),
+ * `failed` (anything else: Redis or PostgreSQL unreachable, an unknown outcome, a bad request).
+ */
+export const fixOutcomes = ['applied', 'stale', 'exceeded', 'failed'] as const;
+export type FixOutcome = (typeof fixOutcomes)[number];
+
 export interface ReconcileMetrics {
   /** Runs by outcome: completed, failed, aborted. */
   readonly runs: Counter<'outcome'>;
@@ -15,13 +26,23 @@ export interface ReconcileMetrics {
   readonly lastRunDuration: Gauge;
   readonly diffsFound: Counter;
   readonly diffsFixed: Counter<'fix_type'>;
+  /** Fix attempts by source and outcome: the auto-fix success rate is applied / all of source auto. */
+  readonly fixAttempts: Counter<'source' | 'outcome'>;
   readonly diffsPending: Gauge;
   readonly alertsRaised: Counter<'type' | 'level'>;
 }
 
 /** `pendingDiffs` is read at scrape time (the count lives in PostgreSQL, shared by instances). */
 export function createReconcileMetrics(registry: Registry, pendingDiffs: () => Promise<number>): ReconcileMetrics {
+  const fixAttempts = new Counter({
+    name: 'inventory_diff_fix_attempts_total',
+    help: 'Diff fix attempts by source (auto, manual) and outcome (applied, stale, exceeded, failed).',
+    labelNames: ['source', 'outcome'], registers: [registry],
+  });
+  // Every series exists at 0 from the start, so rate() and increase() see the first attempt.
+  for (const source of fixSources) for (const outcome of fixOutcomes) fixAttempts.inc({ source, outcome }, 0);
   return {
+    fixAttempts,
     runs: new Counter({
       name: 'inventory_reconcile_runs_total',
       help: 'Reconciliation runs this instance executed, by outcome.',

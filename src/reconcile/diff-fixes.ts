@@ -15,7 +15,7 @@
  *   the fix is refused (DIFF_STALE) rather than applied to a stock it was not computed from. In
  *   cache mode Redis must also still hold the recorded value.
  * - `ignore`: closes the diff, whatever its size.
- * A diff fixed closes the product's pending diff_alert as `sent`; ignored, as `ignored`.
+ * A diff fixed closes the product's open diff_alert as `closed`; ignored, as `ignored`.
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -25,6 +25,7 @@ import type { StockEngine } from '../engine/stock-engine.js';
 import { AppError, errors } from '../errors.js';
 import type { ReconcileMetrics } from '../metrics/reconcile-metrics.js';
 import { closeProductAlert } from '../store/postgres/alert-queries.js';
+import { eventRoutesOf } from '../domain/events.js';
 import {
   closeDiff, reopenDiff, selectDiff, withProductRowLock, type DiffRow, type FixType,
 } from '../store/postgres/diff-queries.js';
@@ -70,7 +71,7 @@ export async function fixDiff(deps: FixDeps, request: FixRequest): Promise<DiffR
   } catch (error) {
     throw await afterFailedFix(deps, closed, fixType, error);
   }
-  await closeProductAlert(deps.readPool, closed.product_id, 'diff_alert', fixType === 'ignore' ? 'ignored' : 'sent')
+  await closeProductAlert(deps.readPool, closed.product_id, 'diff_alert', fixType === 'ignore' ? 'ignored' : 'closed', eventRoutesOf(deps.config.notifications.webhooks))
     .catch((error: unknown) => deps.log.warn({ err: error, diff_id: diffId }, 'could not close the diff alert of a fixed diff'));
   deps.metrics.diffsFixed.inc({ fix_type: fixType });
   deps.log.info({ diff_id: diffId, product_id: diff.product_id, fix_type: fixType, operator: request.operator }, 'diff fixed');
@@ -80,10 +81,25 @@ export async function fixDiff(deps: FixDeps, request: FixRequest): Promise<DiffR
 function refuseUnfixable(config: Config, diff: DiffRow, fixType: Exclude<FixType, 'ignore'>): void {
   const compensation = config.inventory.compensation;
   if (!compensation.enable) throw errors.compensationDisabled();
-  if (Math.abs(diff.diff) > compensation.max_fix_amount) throw errors.fixAmountExceeded(diff.id, diff.diff, compensation.max_fix_amount);
+  if (!isKeyRestore(diff, fixType) && Math.abs(diff.diff) > compensation.max_fix_amount) {
+    throw errors.fixAmountExceeded(diff.id, diff.diff, compensation.max_fix_amount);
+  }
   if (fixType === 'use_redis' && diff.redis_stock === null) {
     throw errors.fixNotApplicable(diff.id, 'the Redis key was missing, so there is no Redis value to take; use use_db');
   }
+}
+
+/**
+ * `use_db` on a missing key puts the database's own value back (in seckill mode too: the script
+ * acts only while the key is still missing, and the row must still be at the diff's version), which
+ * is how a cache is refilled, not a correction of a counter: `max_fix_amount` does not bound it.
+ * The bound guards corrections that move a counter by a measured error (use_redis moves the
+ * database's stock, seckill INCRBY moves the front end's counter), where a large amount is a sign
+ * that the measurement is wrong. After a Redis restart every key is missing, and the bound would
+ * otherwise refuse every product with more than `max_fix_amount` available.
+ */
+export function isKeyRestore(diff: Pick<DiffRow, 'redis_stock'>, fixType: FixType): boolean {
+  return fixType === 'use_db' && diff.redis_stock === null;
 }
 
 /** The diff was not taken: another fix took it, or a run refreshed it after it was read. */

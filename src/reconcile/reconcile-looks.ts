@@ -123,7 +123,7 @@ export async function settle(ctx: ScanContext, which: 'due' | 'all'): Promise<vo
       }
     });
     const inSync = productIds.filter((_, index) => outcomes[index] === 'in-sync');
-    if (inSync.length > 0) ctx.result.alertsCleared += await failAs('database error', closeDiffAlerts(ctx.clients.write, inSync));
+    if (inSync.length > 0) ctx.result.alertsCleared += await failAs('database error', closeDiffAlerts(ctx.clients.write, inSync, ctx.task.settings.eventRoutes));
   }
 }
 
@@ -137,7 +137,7 @@ function diffToRecord(ctx: ScanContext, row: FreshRowRecord, redis: number | nul
 
 async function recordDiffs(ctx: ScanContext, diffs: DiffToRecord[]): Promise<void> {
   if (diffs.length === 0) return;
-  const recorded = await failAs('database error', upsertDiffs(ctx.clients.write, ctx.task.runId, diffs));
+  const recorded = await failAs('database error', upsertDiffs(ctx.clients.write, ctx.task.runId, diffs, ctx.task.settings.eventRoutes));
   const raised = new Set(recorded.filter((row) => row.alert_raised).map((row) => row.product_id));
   ctx.result.diffsRecorded += recorded.length;
   for (const diff of diffs) {
@@ -148,7 +148,7 @@ async function recordDiffs(ctx: ScanContext, diffs: DiffToRecord[]): Promise<voi
 
 /** Raises the chunk's new stock alerts and closes the ones whose condition is gone. */
 export async function applyAlerts(ctx: ScanContext, chunk: ChunkAlerts): Promise<void> {
-  const changes = await failAs('database error', applyChunkAlerts(ctx.clients.write, chunk));
+  const changes = await failAs('database error', applyChunkAlerts(ctx.clients.write, chunk, ctx.task.settings.eventRoutes));
   ctx.result.alertsCleared += changes.cleared;
   if (changes.raised.length === 0) return;
   const raised = new Set(changes.raised.map((row) => `${row.product_id}:${row.alert_type}`));

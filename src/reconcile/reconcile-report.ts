@@ -12,6 +12,7 @@ import type { ReconcileMetrics } from '../metrics/reconcile-metrics.js';
 import { selectRunDiffs, type DiffRow } from '../store/postgres/diff-queries.js';
 import type { RunRow, RunStatus } from '../store/postgres/reconcile-run-queries.js';
 import type { AlertLevel, AlertType } from '../domain/alerts.js';
+import { eventRoutesOf } from '../domain/events.js';
 import type { PartitionResult, RunNote, ScanSettings } from './reconcile-types.js';
 
 export function scanSettings(config: Config): ScanSettings {
@@ -26,6 +27,7 @@ export function scanSettings(config: Config): ScanSettings {
     chunkRows: healthCheck.chunk_rows,
     settleGraceMs,
     quietAfterMs: settleGraceMs + limits.reconcileCommitLagMs,
+    eventRoutes: eventRoutesOf(config.notifications.webhooks),
   };
 }
 

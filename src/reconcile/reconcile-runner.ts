@@ -20,7 +20,9 @@ import {
 } from '../store/postgres/reconcile-run-queries.js';
 import { selectFixableDiffIds } from '../store/postgres/diff-queries.js';
 import type { DiffRow } from '../store/postgres/diff-queries.js';
-import { fixDiff, type FixDeps, type FixRequest } from './diff-fixes.js';
+import type { FixDeps, FixRequest } from './diff-fixes.js';
+import { attemptFix } from './fix-attempts.js';
+import { fixDiffs, type BulkFixRequest, type BulkFixResult } from './diff-fix-bulk.js';
 import { tryRunLock, type RunLock } from './reconcile-lock.js';
 import { createReconcilePool, type ReconcilePool } from './reconcile-pool.js';
 import { failAs, reasonOf, RunFailure, type FailureReason } from './reconcile-failure.js';
@@ -94,8 +96,14 @@ export class Reconciler {
     return selectLastRun(this.deps.readPool);
   }
 
+  /** An operator's fix of one diff (counted as a manual attempt). */
   fix(request: FixRequest): Promise<DiffRow> {
-    return fixDiff(this.deps.fix, request);
+    return attemptFix(this.deps.fix, request, 'manual');
+  }
+
+  /** An operator's fix of many diffs: one result per id, in their order. */
+  fixMany(request: BulkFixRequest): Promise<BulkFixResult[]> {
+    return fixDiffs(this.deps.fix, request);
   }
 
   /** Starts a run every `intervalMs`; a tick while a run is going joins it (starts nothing). */
@@ -235,12 +243,9 @@ export class Reconciler {
     for (;;) {
       const ids = await selectFixableDiffIds(this.deps.readPool, runId, compensation.max_fix_amount, afterId, limits.autoFixPageRows);
       for (const diffId of ids) {
-        try {
-          await fixDiff(this.deps.fix, { diffId, fixType: 'use_db', operator: 'auto_fix', traceId: null });
-          fixed += 1;
-        } catch (error) {
-          this.deps.log.warn({ err: error, diff_id: diffId, run_id: runId }, 'auto_fix could not fix a diff');
-        }
+        // A refusal or failure is counted and logged by attemptFix; the other diffs go on.
+        await attemptFix(this.deps.fix, { diffId, fixType: 'use_db', operator: 'auto_fix', traceId: null }, 'auto')
+          .then(() => { fixed += 1; }, () => {});
       }
       if (ids.length < limits.autoFixPageRows) return fixed;
       afterId = ids.at(-1)!;

@@ -4,6 +4,7 @@
  */
 import type { Config, RedisMode } from '../config/config-types.js';
 import type { AlertLevel, AlertType } from '../domain/alerts.js';
+import type { EventRoutes } from '../domain/events.js';
 import type { FailureReason } from './reconcile-failure.js';
 
 /** Given to every worker thread once, at its start (piscina `workerData`). */
@@ -19,6 +20,8 @@ export interface ScanSettings extends CompareRule {
   chunkRows: number;
   /** How long after its second look an unsettled candidate gets its settling look. */
   settleGraceMs: number;
+  /** Webhooks of the alert and diff events a scan writes to the outbox (src/domain/events.ts). */
+  eventRoutes: EventRoutes;
 }
 
 export interface CompareRule {

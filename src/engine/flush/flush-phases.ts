@@ -23,6 +23,7 @@ import type { StockOp } from '../../domain/stock-ops.js';
 import type { AppError } from '../../errors.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { FlushOutcomeRows, FlushWrite } from '../../store/postgres/flush-statements.js';
+import type { StockEventSettings } from '../../domain/events.js';
 import type { CacheWrite } from '../../store/redis/stock-cache.js';
 import type { ProductCache } from '../product-cache.js';
 import type { ProductPlan } from '../stock-plan.js';
@@ -65,6 +66,8 @@ export interface ActorContext {
   readonly log: Logger;
   /** How long to keep asking PostgreSQL whether a write landed after its connection died. */
   readonly outcomeDeadline: OutcomeDeadline;
+  /** Stock crossings the flush statement writes to the webhook outbox (none without webhooks). */
+  readonly stockEvents: StockEventSettings;
   /** Answer a caller and release its place in the queue. */
   settle(pending: Pending, answer: ChangeResult | AppError): void;
   /** Send ops back to be judged in a later flush; the actor bounds how often. */

@@ -8,17 +8,18 @@ import { isConnectionError } from '../../errors.js';
 import { applyFlush, flushOutcomeRowsOf } from '../../store/postgres/flush-statements.js';
 import { backendPidOf, sendTogether } from '../../store/postgres/pg-internals.js';
 import type { PlannedFlush, Written } from './flush-phases.js';
+import type { StockEventSettings } from '../../domain/events.js';
 
 const nothingWritten: Written = {
   kind: 'committed', rows: { applied: new Map(), stored: new Map(), versions: new Map() },
 };
 
-export async function writeFlush(client: pg.PoolClient, planned: PlannedFlush): Promise<Written> {
+export async function writeFlush(client: pg.PoolClient, planned: PlannedFlush, stockEvents: StockEventSettings): Promise<Written> {
   const write = planned.write;
   if (write === null && !planned.inTransaction) return nothingWritten;
   const backendPid = backendPidOf(client);
   const [statement, commit] = sendTogether(client, () => [
-    write === null ? null : client.query(applyFlush(write)),
+    write === null ? null : client.query(applyFlush(write, stockEvents)),
     planned.inTransaction ? client.query('COMMIT') : null,
   ] as const);
   const [statementResult, commitResult] = await Promise.allSettled([statement, commit]);

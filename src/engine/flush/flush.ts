@@ -49,7 +49,7 @@ export async function runFlush(ctx: ActorContext, batch: Pending[]): Promise<Flu
     }
     const flushId = randomInt(1, flushIdMax);
     const planned = planFlush(loaded.products, loaded.inTransaction, flushId);
-    const written = await writeFlush(client, planned);
+    const written = await writeFlush(client, planned, ctx.stockEvents);
     switch (written.kind) {
       case 'committed':
         if (planned.write !== null || planned.inTransaction) ctx.metrics.flushes.inc({ outcome: 'committed' });

@@ -6,6 +6,7 @@
 import fp from 'fastify-plugin';
 import type pg from 'pg';
 import type { Config } from '../../config/config-types.js';
+import type { EventRoutes } from '../../domain/events.js';
 import type { StockEngine } from '../../engine/stock-engine.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import type { Metrics } from '../../metrics/metrics.js';
@@ -25,6 +26,7 @@ export interface HttpServices {
   readonly orders: OrderHolds;
   readonly reconciler: Reconciler;
   readonly ledger: Ledger;
+  readonly eventRoutes: EventRoutes;
   readonly startedAt: Date;
 }
 
@@ -45,6 +47,8 @@ declare module 'fastify' {
     reconciler: Reconciler;
     /** History: audits, point-in-time stock, restore, maintenance. */
     ledger: Ledger;
+    /** Which webhooks want which events: a route that changes state writes its events with these. */
+    eventRoutes: EventRoutes;
     startedAt: Date;
   }
 }
@@ -59,5 +63,6 @@ export const servicesPlugin = fp<{ services: HttpServices }>(async (app, { servi
   app.decorate('orders', services.orders);
   app.decorate('reconciler', services.reconciler);
   app.decorate('ledger', services.ledger);
+  app.decorate('eventRoutes', services.eventRoutes);
   app.decorate('startedAt', services.startedAt);
 }, { name: 'inventory-services', fastify: '5.x' });

@@ -2,14 +2,20 @@
  * Reads of `inventory_alerts` and the closing of single alerts (alerts are raised and closed in
  * bulk by the reconciliation worker, `reconcile-alert-queries.ts`).
  *
- * Status: `pending` is open (the condition held at the last scan and nobody closed it); `sent` is
- * delivered and closed (logged at WARN when raised, then cleared by a scan, its diff fixed, or
- * acknowledged by an operator); `ignored` is dismissed by an operator (or its diff ignored).
+ * Status (migration 007_2): an alert is open while `pending` (no webhook has accepted it yet) or
+ * `sent` (a webhook answered 2xx to its alert.raised); it ends `closed` (its condition cleared, its
+ * diff fixed, or an operator handled it) or `ignored` (dismissed). Every raise and close writes
+ * its alert.raised / alert.closed event to the webhook outbox in the same statement.
  */
 import type pg from 'pg';
 import type { AlertLevel, AlertType } from '../../domain/alerts.js';
+import type { EventRoutes } from '../../domain/events.js';
+import { outboxInsertSql, routesParams } from './outbox-queries.js';
 
-export type AlertStatus = 'pending' | 'sent' | 'ignored';
+export type AlertStatus = 'pending' | 'sent' | 'closed' | 'ignored';
+export type ClosedAlertStatus = 'closed' | 'ignored';
+/** The statuses of an open alert: at most one per product and type (index inventory_alerts_one_open). */
+export const openAlertStatuses = `('pending', 'sent')`;
 
 export interface AlertRow {
   id: number;
@@ -20,9 +26,22 @@ export interface AlertRow {
   status: AlertStatus;
   created_at: Date;
   updated_at: Date;
+  /** When a webhook first accepted it; null while none has. */
+  sent_at: Date | null;
 }
 
-const alertColumns = 'id, product_id, alert_type, message, level, status, created_at, updated_at';
+export const alertColumns = 'id, product_id, alert_type, message, level, status, created_at, updated_at, sent_at';
+
+/**
+ * The outbox events of alerts a CTE named `source` returned (with `alertColumns`): an
+ * alert.raised names its alert, so a 2xx to it makes the alert `sent`.
+ */
+export function alertEventsSql(source: string, eventType: 'alert.raised' | 'alert.closed'): string {
+  return `SELECT product_id, '${eventType}' AS event_type, ${eventType === 'alert.raised' ? 'id' : 'NULL::bigint'} AS alert_id,
+                 jsonb_build_object('alert_id', id, 'product_id', product_id, 'alert_type', alert_type, 'level', level,
+                                    'message', message, 'status', status, 'created_at', created_at) AS data
+            FROM ${source}`;
+}
 
 export interface AlertFilter {
   status: AlertStatus | null;
@@ -49,21 +68,30 @@ export async function selectAlert(pool: pg.Pool, alertId: number): Promise<Alert
   return result.rows[0] ?? null;
 }
 
-/** Closes a pending alert; null when there is no such alert or it is not pending (any more). */
-export async function closeAlert(pool: pg.Pool, alertId: number, status: Exclude<AlertStatus, 'pending'>): Promise<AlertRow | null> {
-  const result = await pool.query<AlertRow>(`
-    UPDATE inventory_alerts SET status = $2, updated_at = now()
-     WHERE id = $1 AND status = 'pending'
-    RETURNING ${alertColumns}`, [alertId, status]);
+/** The UPDATE closing the open alerts `where` selects, and the outbox rows of their alert.closed. */
+function closeAlertsText(where: string, statusParam: number, routesParam: number): string {
+  return `
+    WITH closed AS (
+      UPDATE inventory_alerts SET status = $${statusParam}, updated_at = now()
+       WHERE ${where} AND status IN ${openAlertStatuses}
+      RETURNING ${alertColumns}
+    ), events AS (
+      ${outboxInsertSql(alertEventsSql('closed', 'alert.closed'), routesParam)}
+    )
+    SELECT ${alertColumns} FROM closed`;
+}
+
+/** Closes an open alert; null when there is no such alert or it is not open (any more). */
+export async function closeAlert(pool: pg.Pool, alertId: number, status: ClosedAlertStatus, routes: EventRoutes): Promise<AlertRow | null> {
+  const result = await pool.query<AlertRow>(closeAlertsText('id = $1', 2, 3), [alertId, status, ...routesParams(routes)]);
   return result.rows[0] ?? null;
 }
 
-/** Closes the product's pending alert of one type, if any (a diff fixed or ignored closes its diff_alert). */
+/** Closes the product's open alert of one type, if any (a diff fixed or ignored closes its diff_alert). */
 export async function closeProductAlert(
-  pool: pg.Pool, productId: number, type: AlertType, status: Exclude<AlertStatus, 'pending'>,
+  pool: pg.Pool, productId: number, type: AlertType, status: ClosedAlertStatus, routes: EventRoutes,
 ): Promise<boolean> {
-  const result = await pool.query(`
-    UPDATE inventory_alerts SET status = $3, updated_at = now()
-     WHERE product_id = $1 AND alert_type = $2 AND status = 'pending'`, [productId, type, status]);
+  const result = await pool.query(closeAlertsText('product_id = $1 AND alert_type = $5', 2, 3),
+    [productId, status, ...routesParams(routes), type]);
   return (result.rowCount ?? 0) > 0;
 }

@@ -27,6 +27,28 @@ export async function selectDiff(pool: pg.Pool, diffId: number): Promise<DiffRow
   return result.rows[0] ?? null;
 }
 
+export interface DiffFilter {
+  status: DiffStatus | null;
+  runId: string | null;
+  productId: number | null;
+  /** Ids below this one (the previous page's `next_cursor`), newest first. */
+  beforeId: number | null;
+  limit: number;
+}
+
+/** A page of diffs, newest first (keyset on id: the `inventory_diffs_id` and `(status, id)` indexes). */
+export async function listDiffs(pool: pg.Pool, filter: DiffFilter): Promise<DiffRow[]> {
+  const result = await pool.query<DiffRow>({
+    text: `SELECT ${diffColumns}
+             FROM inventory_diffs
+            WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR run_id = $2)
+              AND ($3::bigint IS NULL OR product_id = $3) AND ($4::bigint IS NULL OR id < $4)
+            ORDER BY id DESC LIMIT $5`,
+    values: [filter.status, filter.runId, filter.productId, filter.beforeId, filter.limit],
+  });
+  return result.rows;
+}
+
 export async function selectRunDiffs(pool: pg.Pool, runId: string, limit: number): Promise<DiffRow[]> {
   const result = await pool.query<DiffRow>(
     `SELECT ${diffColumns} FROM inventory_diffs WHERE run_id = $1 ORDER BY id LIMIT $2`, [runId, limit]);
@@ -70,13 +92,16 @@ export async function reopenDiff(pool: pg.Pool, diffId: number, fixType: FixType
   }
 }
 
-/** A page of a run's pending diffs within the fix bound, after `afterId` (auto_fix). */
+/**
+ * A page of a run's pending diffs that auto_fix (use_db) may take, after `afterId`: within the fix
+ * bound, or a missing key (restoring it is not bounded: see `isKeyRestore` in diff-fixes.ts).
+ */
 export async function selectFixableDiffIds(
   pool: pg.Pool, runId: string, maxFixAmount: number, afterId: number, limit: number,
 ): Promise<number[]> {
   const result = await pool.query<{ id: number }>(`
     SELECT id FROM inventory_diffs
-     WHERE run_id = $1 AND status = 'pending' AND abs(diff) <= $2 AND id > $3
+     WHERE run_id = $1 AND status = 'pending' AND (abs(diff) <= $2 OR redis_stock IS NULL) AND id > $3
      ORDER BY id LIMIT $4`, [runId, maxFixAmount, afterId, limit]);
   return result.rows.map((row) => row.id);
 }

@@ -6,6 +6,9 @@
  */
 import type pg from 'pg';
 import type { NewAlert } from '../../domain/alerts.js';
+import type { EventRoutes } from '../../domain/events.js';
+import { alertColumns, alertEventsSql, openAlertStatuses } from './alert-queries.js';
+import { outboxInsertSql, routesParams } from './outbox-queries.js';
 
 /**
  * One span, streamed with pg-cursor: the active products from `fromProductId` up to (not
@@ -60,9 +63,10 @@ export interface RecordedDiff { product_id: number; alert_raised: boolean }
  * adding a second one that could be fixed twice. Likewise one pending alert per product and type:
  * an existing one is left as it is, except that its level is raised (warning → error, with the
  * new message) when the diff has grown past alert_threshold. `alert_raised` says which alerts are
- * new or raised.
+ * new or raised. A diff recorded for the first time (not a refresh) writes its diff.found event to
+ * the webhook outbox, and a new alert its alert.raised (a level raised is not a new alert).
  */
-export async function upsertDiffs(client: pg.ClientBase, runId: string, diffs: DiffToRecord[]): Promise<RecordedDiff[]> {
+export async function upsertDiffs(client: pg.ClientBase, runId: string, diffs: DiffToRecord[], routes: EventRoutes): Promise<RecordedDiff[]> {
   const result = await client.query<RecordedDiff>({
     name: 'reconcile_upsert_diffs',
     text: `
@@ -74,20 +78,29 @@ export async function upsertDiffs(client: pg.ClientBase, runId: string, diffs: D
         ON CONFLICT (product_id) WHERE status = 'pending' DO UPDATE
            SET run_id = EXCLUDED.run_id, db_stock = EXCLUDED.db_stock, redis_stock = EXCLUDED.redis_stock,
                diff = EXCLUDED.diff, db_version = EXCLUDED.db_version
-        RETURNING product_id
+        RETURNING id, product_id, run_id, db_stock, redis_stock, diff, created_at, xmax = 0 AS inserted
       ), a AS (
         INSERT INTO inventory_alerts AS old (product_id, alert_type, message, level)
         SELECT product_id, 'diff_alert', message, level FROM unnest($2::bigint[], $7::text[], $8::text[]) AS y(product_id, message, level)
-        ON CONFLICT (product_id, alert_type) WHERE status = 'pending' DO UPDATE
+        ON CONFLICT (product_id, alert_type) WHERE status IN ${openAlertStatuses} DO UPDATE
            SET level = EXCLUDED.level, message = EXCLUDED.message, updated_at = now()
          WHERE array_position(ARRAY['info', 'warning', 'error'], EXCLUDED.level)
              > array_position(ARRAY['info', 'warning', 'error'], old.level)
-        RETURNING product_id
+        RETURNING ${alertColumns}, xmax = 0 AS inserted
+      ), events AS (
+        ${outboxInsertSql(`
+          SELECT product_id, 'diff.found' AS event_type, NULL::bigint AS alert_id,
+                 jsonb_build_object('diff_id', id, 'product_id', product_id, 'run_id', run_id, 'db_stock', db_stock,
+                                    'redis_stock', redis_stock, 'diff', diff, 'created_at', created_at) AS data
+            FROM d WHERE inserted
+          UNION ALL
+          ${alertEventsSql('a', 'alert.raised')} WHERE inserted`, 9)}
       )
       SELECT d.product_id, a.product_id IS NOT NULL AS alert_raised FROM d LEFT JOIN a USING (product_id)`,
     values: [
       runId, diffs.map((d) => d.productId), diffs.map((d) => d.dbAvailable), diffs.map((d) => d.redis),
       diffs.map((d) => d.diff), diffs.map((d) => d.dbVersion), diffs.map((d) => d.alert.message), diffs.map((d) => d.alert.level),
+      ...routesParams(routes),
     ],
   });
   return result.rows;

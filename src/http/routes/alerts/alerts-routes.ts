@@ -1,7 +1,7 @@
 /**
  * GET /alerts: alerts newest first, filtered by status and type, keyset-paginated.
- * POST /alerts/:alertId/ack: an operator closes a pending alert as `sent` (handled) or `ignored`
- * (dismissed).
+ * POST /alerts/:alertId/ack: an operator closes an open alert as `closed` (handled; `sent`, the
+ * older spelling, means the same) or `ignored` (dismissed).
  */
 import { errors } from '../../../errors.js';
 import { closeAlert, listAlerts, selectAlert } from '../../../store/postgres/alert-queries.js';
@@ -21,7 +21,9 @@ export const alertsRoutes: RoutePlugin = async (app) => {
 
   app.post('/alerts/:alertId/ack', { schema: ackRouteSchema, config: { role: 'operator' } }, async (request) => {
     const { alertId } = request.params;
-    const closed = await closeAlert(app.readPool, alertId, request.body.status);
+    // `sent` is how this route spelt "handled" before webhooks gave `sent` its own meaning.
+    const status = request.body.status === 'sent' ? 'closed' : request.body.status;
+    const closed = await closeAlert(app.readPool, alertId, status, app.eventRoutes);
     if (closed === null) {
       const alert = await selectAlert(app.readPool, alertId);
       throw alert === null ? errors.alertNotFound(alertId) : errors.alertNotPending(alertId, alert.status);

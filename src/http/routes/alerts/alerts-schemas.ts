@@ -10,6 +10,7 @@ export const alertSchema = {
     id: { type: 'integer' }, product_id: { type: 'integer' }, alert_type: { type: 'string' },
     message: { type: 'string' }, level: { type: 'string' }, status: { type: 'string' },
     created_at: { type: 'string', format: 'date-time' }, updated_at: { type: 'string', format: 'date-time' },
+    sent_at: { type: ['string', 'null'], format: 'date-time', description: 'when a webhook first accepted it' },
   },
 } as const;
 
@@ -23,7 +24,7 @@ export const alertsRouteSchema = {
   querystring: {
     type: 'object', additionalProperties: false,
     properties: {
-      status: { enum: ['pending', 'sent', 'ignored'] },
+      status: { enum: ['pending', 'sent', 'closed', 'ignored'] },
       type: { enum: ['low_stock', 'out_of_stock', 'diff_alert'] },
       ...pageQueryFields,
     },
@@ -40,12 +41,13 @@ export const ackRouteSchema = {
   operationId: 'ackAlert',
   tags,
   summary: 'Acknowledge a pending alert',
-  description: 'sent: the operator handled it; ignored: dismissed. A later run raises it again while its condition holds.',
+  description: 'closed: the operator handled it (`sent` is accepted as the older spelling of closed); ignored: dismissed. ' +
+    'Open alerts (pending, or sent: a webhook accepted it) can be acknowledged. A later run raises it again while its condition holds.',
   params: idParams('alertId'),
   body: {
     type: 'object', additionalProperties: false, required: ['status'],
     properties: {
-      status: { enum: ['sent', 'ignored'] },
+      status: { enum: ['closed', 'ignored', 'sent'] },
       operator: optionalText(limits.operatorLengthMax),
       trace_id: traceIdSchema,
     },

@@ -1,13 +1,17 @@
 /**
  * The health checker over HTTP: run a reconciliation now (or join the running one) and read its
- * report, start one in the background, read a run, and fix a recorded diff.
+ * report, start one in the background, read a run, list recorded diffs, and fix one or many.
  */
 import { errors } from '../../../errors.js';
 import * as limits from '../../../limits.js';
 import { assertNever } from '../../../assert.js';
 import { failure, ok } from '../../envelope.js';
 import type { RoutePlugin } from '../../route-plugin.js';
-import { checkRouteSchema, fixRouteSchema, runRouteSchema, triggerRouteSchema } from './health-check-schemas.js';
+import { listDiffs } from '../../../store/postgres/diff-queries.js';
+import { pageOf, parseCursor } from '../../pagination.js';
+import {
+  bulkFixRouteSchema, checkRouteSchema, diffsRouteSchema, fixRouteSchema, runRouteSchema, triggerRouteSchema,
+} from './health-check-schemas.js';
 
 export const healthCheckRoutes: RoutePlugin = async (app) => {
   const reconciler = app.reconciler;
@@ -54,5 +58,29 @@ export const healthCheckRoutes: RoutePlugin = async (app) => {
       traceId: request.traceId,
     });
     return ok(diff, `Difference ${diff.id} is ${diff.status} (${diff.fix_type}).`);
+  });
+
+  app.get('/health/diffs', { schema: diffsRouteSchema, config: { role: 'read' } }, async (request) => {
+    const query = request.query;
+    const rows = await listDiffs(app.readPool, {
+      status: query.status ?? null, runId: query.run_id ?? null, productId: query.product_id ?? null,
+      beforeId: parseCursor(query.cursor), limit: query.limit + 1,
+    });
+    return ok(pageOf(rows, query.limit, (diff) => diff.id));
+  });
+
+  app.post('/health/fix', { schema: bulkFixRouteSchema, config: { role: 'operator' } }, async (request) => {
+    const results = await reconciler.fixMany({
+      diffIds: request.body.diff_ids,
+      fixType: request.body.fix_type,
+      operator: request.body.operator ?? 'api',
+      traceId: request.traceId,
+    });
+    const answers = results.map((result) => result.error === null
+      ? { diff_id: result.diffId, success: true, code: null, message: `Difference ${result.diffId} is ${result.diff.status} (${result.diff.fix_type}).`, diff: result.diff }
+      : { diff_id: result.diffId, success: false, code: result.error.code, message: result.error.message, diff: null });
+    const applied = answers.filter((answer) => answer.success).length;
+    return ok({ applied, refused: answers.length - applied, results: answers },
+      `${applied} of ${answers.length} differences fixed; see each result.`);
   });
 };

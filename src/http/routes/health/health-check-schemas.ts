@@ -1,7 +1,8 @@
 /** Schemas of the health checker's routes (reconciliation runs and diff fixes). */
 import * as limits from '../../../limits.js';
 import { envelopeSchema } from '../../envelope.js';
-import { idParams, optionalText, traceIdSchema } from '../../schemas.js';
+import { nextCursorSchema, pageQueryFields } from '../../pagination.js';
+import { idParams, idSchema, optionalText, productIdSchema, traceIdSchema } from '../../schemas.js';
 
 const timestamp = { type: 'string', format: 'date-time' } as const;
 const nullableTimestamp = { type: ['string', 'null'], format: 'date-time' } as const;
@@ -55,6 +56,8 @@ export const triggerRouteSchema = {
 } as const;
 
 /** Run ids are UUIDs; anything else cannot name a run. */
+const runIdSchema = { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } as const;
+
 export const runRouteSchema = {
   operationId: 'getHealthRun',
   tags,
@@ -62,9 +65,71 @@ export const runRouteSchema = {
   description: 'Progress while it runs; counts, the first diffs and the outcome once it has finished.',
   params: {
     type: 'object', additionalProperties: false, required: ['runId'],
-    properties: { runId: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } },
+    properties: { runId: runIdSchema },
   },
   response: { 200: envelopeSchema(reportSchema) },
+} as const;
+
+export const diffsRouteSchema = {
+  operationId: 'listDiffs',
+  tags,
+  summary: 'List recorded differences, newest first, filtered by status, run and product (keyset pagination)',
+  description: 'Every diff a reconciliation run recorded; `next_cursor` gives the next page.',
+  querystring: {
+    type: 'object', additionalProperties: false,
+    properties: {
+      status: { enum: ['pending', 'fixed', 'ignored'] },
+      run_id: runIdSchema,
+      product_id: productIdSchema,
+      ...pageQueryFields,
+    },
+  },
+  response: {
+    200: envelopeSchema({
+      type: 'object', additionalProperties: false,
+      properties: { items: { type: 'array', items: diffSchema }, next_cursor: nextCursorSchema },
+    }),
+  },
+} as const;
+
+const fixFields = {
+  fix_type: { enum: ['use_db', 'use_redis', 'ignore'] },
+  operator: optionalText(limits.operatorLengthMax),
+  trace_id: traceIdSchema,
+} as const;
+
+export const bulkFixRouteSchema = {
+  operationId: 'fixDiffs',
+  tags,
+  summary: `Fix up to ${limits.bulkFixIdsMax} recorded differences at once`,
+  description: 'Each id is fixed as POST /health/fix/{diffId} would fix it, with the same rules and error codes; ' +
+    'one result per id, in the order given. One id failing never fails the others: the answer is 200 whatever ' +
+    'the results, and `applied` / `refused` count them.',
+  body: {
+    type: 'object', additionalProperties: false, required: ['diff_ids', 'fix_type'],
+    properties: {
+      diff_ids: { type: 'array', items: idSchema, minItems: 1, maxItems: limits.bulkFixIdsMax, uniqueItems: true },
+      ...fixFields,
+    },
+  },
+  response: {
+    200: envelopeSchema({
+      type: 'object', additionalProperties: false,
+      properties: {
+        applied: { type: 'integer' }, refused: { type: 'integer' },
+        results: {
+          type: 'array',
+          items: {
+            type: 'object', additionalProperties: false,
+            properties: {
+              diff_id: { type: 'integer' }, success: { type: 'boolean' }, code: { type: ['string', 'null'] },
+              message: { type: 'string' }, diff: { anyOf: [diffSchema, { type: 'null' }] },
+            },
+          },
+        },
+      },
+    }),
+  },
 } as const;
 
 export const fixRouteSchema = {
@@ -74,13 +139,6 @@ export const fixRouteSchema = {
   description: 'use_db writes the database\'s value into Redis, use_redis applies the difference to the database ' +
     'through the engine, ignore closes it; only a pending difference can be fixed.',
   params: idParams('diffId'),
-  body: {
-    type: 'object', additionalProperties: false, required: ['fix_type'],
-    properties: {
-      fix_type: { enum: ['use_db', 'use_redis', 'ignore'] },
-      operator: optionalText(limits.operatorLengthMax),
-      trace_id: traceIdSchema,
-    },
-  },
+  body: { type: 'object', additionalProperties: false, required: ['fix_type'], properties: fixFields },
   response: { 200: envelopeSchema(diffSchema) },
 } as const;
