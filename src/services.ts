@@ -84,6 +84,8 @@ export async function createServices(config: Config, options: ServicesOptions = 
   }
   const keys = stockKeys(config.redis.key_prefix);
   const cacheWriter = createStockCacheWriter(redis, keys, config.redis.mode);
+  // Stock crossings announced to webhooks, by the engine's flushes and by order holds alike.
+  const stockEvents = { routes: routesFor(eventRoutes, stockEventTypes), lowStockThreshold: config.inventory.low_stock_threshold };
   const engine = naive ? createNaiveEngine({
     pool: enginePool,
     cacheWriter,
@@ -98,13 +100,14 @@ export async function createServices(config: Config, options: ServicesOptions = 
     redisWriteWaitMs: config.redis.write_wait_ms,
     pool: enginePool,
     cacheWriter,
-    stockEvents: { routes: routesFor(eventRoutes, stockEventTypes), lowStockThreshold: config.inventory.low_stock_threshold },
+    stockEvents,
     metrics,
     log,
   });
   metrics.setQueueDepthSource(() => engine.queueDepths());
   const orders = new OrderHolds({
-    pool: readPool, cacheWriter, redisWriteWaitMs: config.redis.write_wait_ms, outcomeResolveMs: limits.outcomeResolveMs, metrics, log,
+    pool: readPool, cacheWriter, redisWriteWaitMs: config.redis.write_wait_ms, outcomeResolveMs: limits.outcomeResolveMs,
+    stockEvents, metrics, log,
   });
   const sweeper = startReservationSweeper({
     pool: readPool, engine, orders, metrics, log,

@@ -9,6 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { noStockEvents } from '../src/domain/events.js';
 import { AppError } from '../src/errors.js';
 import { OrderHolds } from '../src/orders/order-holds.js';
 import { createPool } from '../src/store/postgres/pool.js';
@@ -43,7 +44,8 @@ beforeAll(async () => {
     };
   });
   orders = new OrderHolds({
-    pool, cacheWriter: t.services.cacheWriter, redisWriteWaitMs: 20, outcomeResolveMs: 1500, metrics: t.services.metrics, log: t.services.log,
+    pool, cacheWriter: t.services.cacheWriter, redisWriteWaitMs: 20, outcomeResolveMs: 1500, stockEvents: noStockEvents,
+    metrics: t.services.metrics, log: t.services.log,
   });
   for (const id of [1, 2, 3, 4, 5, 6]) await createProduct(t.app, { product_id: id, stock: 10 });
 });

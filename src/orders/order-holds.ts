@@ -23,7 +23,9 @@ import {
   insertOrderHold, lockProducts, orderHoldOf, selectDueOrders, selectOrderHold, selectOrderHoldView,
   writeFinish, writeHold, type Audit, type OrderRow, type ProductAfter,
 } from '../store/postgres/order-hold-queries.js';
+import { enqueueEvents } from '../store/postgres/outbox-queries.js';
 import type { StockCacheWriter } from '../store/redis/stock-cache.js';
+import { stockCrossingOf, type OutboxEvent, type StockEventSettings } from '../domain/events.js';
 import { decideFinish, refusedLines, type LockedProduct } from './order-hold-plan.js';
 import { OrderTransactions } from './order-transaction.js';
 
@@ -51,6 +53,8 @@ export interface OrderHoldsOptions {
   cacheWriter: StockCacheWriter | null;
   redisWriteWaitMs: number;
   outcomeResolveMs: number;
+  /** Webhook stock events (stock.out, stock.low, stock.back_in_stock), written in the order's transaction. */
+  stockEvents: StockEventSettings;
   metrics: Metrics;
   log: Logger;
 }
@@ -85,6 +89,7 @@ export class OrderHolds {
       const written = await writeHold(client, orderId, sorted.map((line) => ({ ...line, baseVersion: versions.get(line.productId)! })),
         claimed.expires_at, request.audit);
       assert(written.length === lines.length, 'a hold wrote fewer lines than it locked');
+      await this.enqueueStockEvents(client, written, 'hold');
       return { commit: true, value: { written, hold: heldAnswer(claimed, written) } };
     }, async (client) => {
       const row = await selectOrderHold(client, orderId, false);
@@ -111,6 +116,7 @@ export class OrderHolds {
       assert(written.orderRows === 1, 'a held order was not moved');
       assert(written.finishedRows === row.line_count && written.products.length === row.line_count,
         'an order finished other than all of its lines');
+      await this.enqueueStockEvents(client, written.products, finish);
       const lines = written.products.map((product) => ({
         productId: product.productId, quantity: product.quantity, reservationId: product.reservationId, status: finalStatus,
       }));
@@ -151,6 +157,28 @@ export class OrderHolds {
     assert(row !== null, 'an order id taken by no row');
     if (row.fingerprint !== fingerprint) throw errors.idempotencyConflict(`order_id '${orderId}'`, `the lines ${row.fingerprint}`);
     return viewOf(client, orderId, true);
+  }
+
+  /**
+   * The stock events of the products the transaction moved, written in it (so they commit with it).
+   * A hold lowers available by its line; release and expiry raise it back; a confirm leaves it.
+   */
+  private async enqueueStockEvents(client: pg.ClientBase, written: readonly ProductAfter[], operation: OrderFinish | 'hold'): Promise<void> {
+    const { routes, lowStockThreshold } = this.options.stockEvents;
+    if (routes.eventTypes.length === 0) return;
+    const sign = operation === 'hold' ? 1 : operation === 'confirm' ? 0 : -1;
+    const events: OutboxEvent[] = [];
+    for (const product of written) {
+      const before = product.available + sign * product.quantity;
+      const low = product.minStock > 0 ? product.minStock : lowStockThreshold;
+      const type = stockCrossingOf(before, product.available, low);
+      if (type === null) continue;
+      events.push({ type, productId: product.productId, data: {
+        product_id: product.productId, available_before: before, available: product.available, stock: product.stock,
+        reserved: product.reserved, version: product.version, low_stock_threshold: low,
+      } });
+    }
+    await enqueueEvents(client, routes, events);
   }
 
   private async writeRedis(written: readonly ProductAfter[]): Promise<void> {

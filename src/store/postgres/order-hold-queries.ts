@@ -77,18 +77,20 @@ export interface ProductAfter {
   reserved: number;
   available: number;
   version: number;
+  minStock: number;
   reservationId: number;
   quantity: number;
 }
 
 interface ProductAfterRow {
-  product_id: number; stock: number; reserved: number; available: number; version: number; reservation_id: number; quantity: number;
+  product_id: number; stock: number; reserved: number; available: number; version: number; min_stock: number;
+  reservation_id: number; quantity: number;
 }
 
 function productsAfterOf(rows: readonly ProductAfterRow[]): ProductAfter[] {
   return rows.map((row) => ({
     productId: row.product_id, stock: row.stock, reserved: row.reserved, available: row.available,
-    version: row.version, reservationId: row.reservation_id, quantity: row.quantity,
+    version: row.version, minStock: row.min_stock, reservationId: row.reservation_id, quantity: row.quantity,
   }));
 }
 
@@ -117,7 +119,7 @@ WITH line AS MATERIALIZED (
      SET reserved = i.reserved + l.quantity, version = i.version + 1, updated_at = clock_timestamp()
     FROM line l
    WHERE i.product_id = l.product_id AND i.version = l.base_version
-  RETURNING i.product_id, i.stock, i.reserved, i.available, i.version
+  RETURNING i.product_id, i.stock, i.reserved, i.available, i.version, i.min_stock
 ), logged AS (
   INSERT INTO inventory_logs (id, product_id, op_type, delta, reserved_delta, before_stock, after_stock,
                               order_id, reason, operator, trace_id)
@@ -128,7 +130,7 @@ WITH line AS MATERIALIZED (
   SELECT l.reservation_id, l.product_id, $1, l.quantity, 'pending', $5, l.log_id, true
     FROM line l JOIN upd u ON u.product_id = l.product_id
 )
-SELECT u.product_id, u.stock, u.reserved, u.available, u.version, l.reservation_id, l.quantity
+SELECT u.product_id, u.stock, u.reserved, u.available, u.version, u.min_stock, l.reservation_id, l.quantity
   FROM upd u JOIN line l ON l.product_id = u.product_id
  ORDER BY u.product_id`,
     values: [
@@ -177,7 +179,7 @@ WITH line AS MATERIALIZED (
      SET stock = i.stock + e.delta, reserved = i.reserved - e.quantity, version = i.version + 1,
          updated_at = clock_timestamp()
     FROM entry e WHERE i.product_id = e.product_id
-  RETURNING i.product_id, i.stock, i.reserved, i.available, i.version
+  RETURNING i.product_id, i.stock, i.reserved, i.available, i.version, i.min_stock
 ), logged AS (
   INSERT INTO inventory_logs (id, product_id, op_type, delta, reserved_delta, before_stock, after_stock,
                               order_id, reason, operator, trace_id)
@@ -193,7 +195,7 @@ WITH line AS MATERIALIZED (
   UPDATE order_holds SET status = $2, updated_at = now() WHERE order_id = $1 AND status = 'held'
   RETURNING order_id
 )
-SELECT u.product_id, u.stock, u.reserved, u.available, u.version, e.id AS reservation_id, e.quantity,
+SELECT u.product_id, u.stock, u.reserved, u.available, u.version, u.min_stock, e.id AS reservation_id, e.quantity,
        (SELECT count(*)::int FROM finished) AS finished_rows, (SELECT count(*)::int FROM ordered) AS order_rows,
        now() AS committed_at
   FROM upd u JOIN entry e ON e.product_id = u.product_id
