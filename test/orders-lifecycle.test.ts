@@ -162,6 +162,16 @@ describe('order holds', () => {
     expect((await t.services.sweeper.sweepOnce()).ordersExpired).toBe(0);
   });
 
+  it('leaves the lines of a held order to the order: the single-reservation sweep never expires one', async ({ t }) => {
+    for (const id of [71, 72]) await createProduct(t.app, { product_id: id, stock: 5 });
+    expect((await hold(t, 'cart-L', { items: [{ product_id: 71, quantity: 1 }, { product_id: 72, quantity: 1 }], ttl_seconds: 600 })).status).toBe(201);
+    // The lines look due to the single-reservation sweep; the order is not due.
+    await sql(t.services, "UPDATE inventory_reservations SET expires_at = now() - interval '1 second' WHERE order_id = 'cart-L'");
+    expect(await t.services.sweeper.sweepOnce()).toEqual({ expired: 0, refused: 0, due: 0, ordersExpired: 0 });
+    expect((await call<Hold>(t.app, 'GET', '/api/v1/orders/cart-L')).body.data.lines.map((line) => line.status)).toEqual(['pending', 'pending']);
+    expect(await products(t, [71, 72])).toEqual([71, 72].map((id) => ({ product_id: id, stock: 5, reserved: 1, version: 2 })));
+  });
+
   it('refuses a product listed twice, an empty cart and more than 100 lines with 400, changing nothing', async ({ t }) => {
     await createProduct(t.app, { product_id: 61, stock: 5 });
     const twice = await expectRefusedUnchanged(t, () => hold(t, 'bad-1', { items: [{ product_id: 61, quantity: 1 }, { product_id: 61, quantity: 2 }] }), 400, 'VALIDATION_ERROR');
