@@ -25,7 +25,13 @@ export interface FloorResult {
 const clients = 2;
 const productsPerStatement = 40;
 
-export async function measureFloor(runTag: string, products: number, seconds: number): Promise<FloorResult> {
+/**
+ * `prepare` runs on the fresh database before the load (bench/partition-cost.ts uses it to put a
+ * plain, unpartitioned log table in place of the partitioned one).
+ */
+export async function measureFloor(
+  runTag: string, products: number, seconds: number, prepare?: (client: pg.Client) => Promise<void>,
+): Promise<FloorResult> {
   installPgTypeParsers();
   const name = `inv_bench_${runTag}_floor`;
   const base = loadConfig({}).database.postgres;
@@ -36,6 +42,7 @@ export async function measureFloor(runTag: string, products: number, seconds: nu
   const setup = new pg.Client(connection);
   await setup.connect();
   try {
+    if (prepare !== undefined) await prepare(setup);
     await setup.query(`INSERT INTO inventories (product_id, stock) SELECT g, 1000000000 FROM generate_series(1, $1::int) g`, [products]);
     const versions = new Map<number, number>();
     let statements = 0;

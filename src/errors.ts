@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
   | 'URI_TOO_LONG'
   | 'HEADERS_TOO_LARGE'
   | 'REQUEST_TIMEOUT'
@@ -87,6 +88,8 @@ export const errors = {
       `This route needs the ${role} role: send "Authorization: Bearer <token>" with its token (see docs/security.md).`),
   routeNotFound: (method: string) =>
     new AppError(404, 'NOT_FOUND', `No route answers ${method} on this path; the API is listed at /docs.`),
+  methodNotAllowed: (method: string, allow: readonly string[]) =>
+    new AppError(405, 'METHOD_NOT_ALLOWED', `This path does not answer ${method}; it answers ${allow.join(', ')}.`),
   badUrl: () =>
     new AppError(400, 'VALIDATION_ERROR', 'The URL is not valid: a %-escape in its path is malformed.'),
   uriTooLong: (paramLengthMax: number) =>

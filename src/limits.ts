@@ -150,6 +150,11 @@ export function redisConnectTimeoutMs(commandTimeoutMs: number): number {
 export const redisReconnectStepMs = 100;
 /** … up to this, so Redis coming back is noticed within a second. */
 export const redisReconnectDelayMaxMs = 1000;
+/**
+ * A log line about a whole flush names at most this many of its requests' trace ids (a flush may
+ * hold flushOpsMaxLimit ops): enough to find the requests of a small flush, and a line stays readable.
+ */
+export const logTraceIdsMax = 32;
 /** Longest configurable duration (health_check.interval): timers beyond 2^31 ms misfire. */
 export const durationMaxMs = 24 * 3_600_000;
 assert(stockMax + flushOpsMaxLimit * deltaAbsMaxLimit < Number.MAX_SAFE_INTEGER);

@@ -4,13 +4,14 @@
  */
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config/load-config.js';
+import { ConfigError, defaultConfigPath, loadConfig } from './config/load-config.js';
+import { startMessage, startSummary } from './config/start-summary.js';
 import * as limits from './limits.js';
 import { createServices } from './services.js';
 
-
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const configFile = process.env.CONFIG_FILE ?? defaultConfigPath;
+  const config = loadConfig(process.env, configFile);
   const services = await createServices(config, { collectDefaultMetrics: true });
   const app = await buildApp(services);
   closeWithGrace({ delay: limits.shutdownGraceMs }, async ({ signal, err }) => {
@@ -23,6 +24,10 @@ async function main(): Promise<void> {
     services.log.info('engine drained, connections closed');
   });
   await app.listen({ host: config.server.host, port: config.server.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
+  const summary = startSummary(config, configFile, port);
+  services.log.info(summary, startMessage(summary));
 }
 
 main().catch((error: unknown) => {

@@ -8,7 +8,6 @@ import { pino, type Logger } from 'pino';
 import type { Config } from './config/config-types.js';
 import { createNaiveEngine } from './engine/naive-engine.js';
 import { createBatchedEngine, type StockEngine } from './engine/stock-engine.js';
-import { durationMs } from './config/load-config.js';
 import { eventRoutesOf, routesFor, stockEventTypes, type EventRoutes } from './domain/events.js';
 import { Ledger } from './ledger/ledger.js';
 import * as limits from './limits.js';
@@ -120,8 +119,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
     config, readPool, log, metrics: reconcileMetrics,
     fix: { config, readPool, engine, redis, keys, metrics: reconcileMetrics, log },
   });
-  const healthCheck = config.inventory.health_check;
-  if (healthCheck.enable) reconciler.startSchedule(durationMs(healthCheck.interval, 'inventory.health_check.interval'));
+  if (config.inventory.health_check.enable) reconciler.startSchedule(config.durations_ms.health_check_interval);
 
   const ledger = new Ledger({ config, readPool, engine, log, registry: metrics.registry });
   ledger.start();

@@ -3,7 +3,7 @@
  * echoes nothing of the request: 431 (headers over 16 KB) and malformed HTTP, written by Node's
  * parser before fastify sees the request (raw sockets on a listening server), 408 (a body that
  * never completes), 414 (a path parameter over 384 characters), 400 for a malformed %-escape,
- * 413, 415 naming the content type that was sent, and 404.
+ * 413, 415 naming the content type that was sent, 404, and 405 with the path's methods in Allow.
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -77,7 +77,7 @@ it('answers a malformed %-escape with 400, not echoing the URL', async () => {
   expectEnvelope(answer.body, 'VALIDATION_ERROR', ['%E0']);
 });
 
-it('answers 413, 415 (naming the type sent) and 404 in the envelope', async () => {
+it('answers 413, 415 (naming the type sent), 404 and 405 (with Allow) in the envelope', async () => {
   const large = await t.app.inject({ method: 'POST', url: '/api/v1/sync-stock', headers: { 'content-type': 'application/json' },
     payload: `{"reason":"${'r'.repeat(7 * 1024 * 1024)}"}` });
   expect(large.statusCode).toBe(413);
@@ -95,6 +95,11 @@ it('answers 413, 415 (naming the type sent) and 404 in the envelope', async () =
   expect(missing.statusCode).toBe(404);
   expectEnvelope(missing.json(), 'NOT_FOUND', ['nothing', '<here>']);
   const wrongMethod = await t.app.inject({ method: 'DELETE', url: '/api/v1/inventory/1' });
-  expect(wrongMethod.statusCode).toBe(404);
-  expectEnvelope(wrongMethod.json(), 'NOT_FOUND');
+  expect(wrongMethod.statusCode).toBe(405);
+  expect(wrongMethod.headers.allow).toBe('GET, HEAD, PUT');
+  expectEnvelope(wrongMethod.json(), 'METHOD_NOT_ALLOWED');
+  const getOnPost = await t.app.inject({ method: 'GET', url: '/api/v1/sync-stock?x=1' });
+  expect([getOnPost.statusCode, getOnPost.headers.allow]).toEqual([405, 'POST']);
+  const unknownMethodPath = await t.app.inject({ method: 'DELETE', url: '/api/v1/inventory/1/nothing' });
+  expect(unknownMethodPath.statusCode).toBe(404);
 });

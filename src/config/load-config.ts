@@ -5,16 +5,23 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Ajv } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import * as limits from '../limits.js';
 import { configSchema, durationPattern } from './config-schema.js';
-import type { Config } from './config-types.js';
+import type { Config, ConfigDurationsMs, ConfigFile } from './config-types.js';
 
+/** A config that cannot start the service: every problem found, each naming its key. */
 export class ConfigError extends Error {
-  constructor(message: string) {
-    super(`Invalid configuration: ${message}`);
+  readonly problems: readonly string[];
+  constructor(problems: string | readonly string[], source?: string) {
+    const list = typeof problems === 'string' ? [problems] : problems;
+    const where = source === undefined ? '' : ` (${source})`;
+    super(list.length === 1
+      ? `Invalid configuration${where}: ${list[0]}`
+      : `Invalid configuration${where}, ${list.length} problems:\n${list.map((problem) => `  - ${problem}`).join('\n')}`);
     this.name = 'ConfigError';
+    this.problems = list;
   }
 }
 
@@ -25,78 +32,131 @@ type Env = Record<string, string | undefined>;
 export function loadConfig(env: Env = process.env, path = env.CONFIG_FILE ?? defaultConfigPath): Config {
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
+    // An empty file is a config with every default.
+    raw = parseYaml(readFileSync(path, 'utf8')) ?? {};
   } catch (error) {
     throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`);
   }
   applyEnvOverrides(raw, env);
-  return validateConfig(raw);
+  return validateFile(raw, path);
 }
 
-/** Validates a plain object (from YAML, or built by a test) and returns it typed. */
+/**
+ * Validates a plain object (a config built by a test, or one validated before and patched) and
+ * returns it typed. The computed `durations_ms` of an earlier validation is dropped and computed
+ * again, so a patched duration is never paired with a stale parse.
+ */
 export function validateConfig(raw: unknown): Config {
-  const ajv = new Ajv({ allErrors: false, strict: true, useDefaults: true });
-  const validate = ajv.compile(configSchema);
-  if (!validate(raw)) {
-    const error = validate.errors![0]!;
-    const key = error.instancePath.slice(1).replaceAll('/', '.') || '(root)';
-    const detail = error.keyword === 'additionalProperties'
-      ? `has an unknown key '${(error.params as { additionalProperty: string }).additionalProperty}'`
-      : error.keyword === 'required'
-        ? `is missing the key '${(error.params as { missingProperty: string }).missingProperty}'`
-        : error.keyword === 'enum'
-          ? `must be one of: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
-          : `${error.message ?? 'is invalid'}`;
-    throw new ConfigError(`${key} ${detail}`);
+  if (typeof raw === 'object' && raw !== null && 'durations_ms' in raw) {
+    const { durations_ms: _stale, ...file } = raw as Record<string, unknown>;
+    return validateFile(file);
   }
-  const config = raw as unknown as Config;
-  checkRelations(config);
-  return config;
+  return validateFile(raw);
 }
 
-function checkRelations(config: Config): void {
-  const { engine, database, reservations, redis, inventory } = config;
+let compiled: ValidateFunction | undefined;
+
+function validateFile(raw: unknown, source?: string): Config {
+  // allErrors: a user fixing a file sees every problem at once, not one per start.
+  compiled ??= new Ajv({ allErrors: true, strict: true, useDefaults: true }).compile(configSchema);
+  if (!compiled(raw)) {
+    throw new ConfigError(unique(compiled.errors!.map((error) => describeSchemaError(error, raw))), source);
+  }
+  const file = raw as ConfigFile;
+  const problems = [...relationProblems(file), ...webhookProblems(file)];
+  const durations = parseDurations(file, problems);
+  if (problems.length > 0) throw new ConfigError(problems, source);
+  return Object.assign(file, { durations_ms: durations! });
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+function describeSchemaError(error: ErrorObject, raw: unknown): string {
+  const key = error.instancePath.slice(1).replaceAll('/', '.') || '(root)';
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `${key} has an unknown key '${(error.params as { additionalProperty: string }).additionalProperty}'`;
+    case 'required':
+      return `${key} is missing the key '${(error.params as { missingProperty: string }).missingProperty}'`;
+    case 'enum':
+      if (key === 'database.driver') {
+        return `database.driver '${String(valueAt(raw, error.instancePath))}' is not supported: ` +
+          'this service stores stock in PostgreSQL only (driver: postgres)';
+      }
+      return `${key} must be one of: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+    default:
+      return `${key} ${error.message ?? 'is invalid'}`;
+  }
+}
+
+function valueAt(raw: unknown, instancePath: string): unknown {
+  let value = raw;
+  for (const part of instancePath.split('/').slice(1)) value = (value as Record<string, unknown> | undefined)?.[part];
+  return value;
+}
+
+/** Relations between keys, each a problem of its own (all reported at once, like schema errors). */
+function relationProblems(config: ConfigFile): string[] {
+  const { engine, database, reservations, redis, idempotency } = config;
+  const problems: string[] = [];
   if (database.postgres.pool_max < engine.shards + 2) {
-    throw new ConfigError(`database.postgres.pool_max (${database.postgres.pool_max}) must be at least ` +
+    problems.push(`database.postgres.pool_max (${database.postgres.pool_max}) must be at least ` +
       `engine.shards + 2 (${engine.shards + 2}): every shard may hold a connection while it flushes, ` +
       'and reads need at least two more');
   }
   if (engine.queue_depth_max < engine.flush_ops_max) {
-    throw new ConfigError('engine.queue_depth_max must be at least engine.flush_ops_max');
+    problems.push('engine.queue_depth_max must be at least engine.flush_ops_max');
   }
   if (reservations.ttl_seconds_default > reservations.ttl_seconds_max) {
-    throw new ConfigError('reservations.ttl_seconds_default must not exceed reservations.ttl_seconds_max');
+    problems.push('reservations.ttl_seconds_default must not exceed reservations.ttl_seconds_max');
   }
   if (redis.cluster.enable && redis.cluster.nodes.length === 0) {
-    throw new ConfigError('redis.cluster.nodes must list at least one host:port when redis.cluster.enable is true');
+    problems.push('redis.cluster.nodes must list at least one host:port when redis.cluster.enable is true');
   }
-  durationMs(inventory.health_check.interval, 'inventory.health_check.interval');
-  checkLedgerRelations(config);
-  checkWebhooks(config);
-  if (database.postgres.statement_timeout_ms >= limits.shutdownGraceMs) {
-    throw new ConfigError(`database.postgres.statement_timeout_ms (${database.postgres.statement_timeout_ms}) must be ` +
-      `below the shutdown grace period (${limits.shutdownGraceMs} ms), so a flush waiting on a lock ends before the process must exit`);
-  }
-}
-
-function checkLedgerRelations({ history, idempotency, reservations }: Config): void {
-  durationMs(history.maintenance_interval, 'history.maintenance_interval');
   if (idempotency.retention_hours * 3600 < reservations.ttl_seconds_max) {
-    throw new ConfigError(`idempotency.retention_hours (${idempotency.retention_hours}) must cover reservations.ttl_seconds_max ` +
+    problems.push(`idempotency.retention_hours (${idempotency.retention_hours}) must cover reservations.ttl_seconds_max ` +
       `(${reservations.ttl_seconds_max} s): a reserve retried while its reservation may still be pending must replay, not reserve again`);
   }
+  if (database.postgres.statement_timeout_ms >= limits.shutdownGraceMs) {
+    problems.push(`database.postgres.statement_timeout_ms (${database.postgres.statement_timeout_ms}) must be ` +
+      `below the shutdown grace period (${limits.shutdownGraceMs} ms), so a flush waiting on a lock ends before the process must exit`);
+  }
+  return problems;
 }
 
-function checkWebhooks({ notifications }: Config): void {
+/** The duration keys in milliseconds, parsed here once; a bad one is added to `problems`. */
+function parseDurations(config: ConfigFile, problems: string[]): ConfigDurationsMs | undefined {
+  const parse = (value: string, key: string): number => {
+    try {
+      return durationMs(value, key);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return 0;
+    }
+  };
+  const durations = {
+    health_check_interval: parse(config.inventory.health_check.interval, 'inventory.health_check.interval'),
+    history_maintenance_interval: parse(config.history.maintenance_interval, 'history.maintenance_interval'),
+  };
+  return problems.length === 0 ? durations : undefined;
+}
+
+/** Webhook entries that could not be told apart or retried sensibly. */
+function webhookProblems({ notifications }: ConfigFile): string[] {
+  const problems: string[] = [];
   // A delivery row names its webhook by url: two entries with one url could not be told apart.
   const urls = notifications.webhooks.map((webhook) => webhook.url);
   const repeated = urls.find((url, index) => urls.indexOf(url) !== index);
   if (repeated !== undefined) {
-    throw new ConfigError(`notifications.webhooks lists ${repeated} twice: give each url once, with every event it wants`);
+    problems.push(`notifications.webhooks lists ${repeated} twice: give each url once, with every event it wants`);
   }
   if (notifications.retry_base_ms > notifications.retry_max_ms) {
-    throw new ConfigError('notifications.retry_base_ms must not exceed notifications.retry_max_ms');
+    problems.push('notifications.retry_base_ms must not exceed notifications.retry_max_ms');
   }
+  return problems;
 }
 
 /** Parses "300s", "5m", "1500ms", "1h" into milliseconds, between 1 s and `limits.durationMaxMs`. */

@@ -81,7 +81,7 @@ class NaiveEngine implements StockEngine {
       result = answer.replayed ? 'replayed' : 'success';
       return answer;
     } catch (error) {
-      const appError = error instanceof AppError ? error : this.failureOf(error);
+      const appError = error instanceof AppError ? error : this.failureOf(error, op);
       result = appError.code.toLowerCase();
       throw appError;
     } finally {
@@ -195,15 +195,15 @@ class NaiveEngine implements StockEngine {
     const seckillIncrement = op.opType === 'add' ? op.delta : 0;
     const write = writer.afterCommit([{ productId: op.productId, available: answer.available, version: answer.version, seckillIncrement }]).catch((error: unknown) => {
       this.options.metrics.redisWriteFailures.inc();
-      this.options.log.debug({ err: error, productId: op.productId }, 'redis write after commit failed; reconciliation will repair it');
+      this.options.log.debug({ err: error, product_id: op.productId, trace_id: op.traceId }, 'redis write after commit failed; reconciliation will repair it');
     });
     await settledWithin(write, this.options.redisWriteWaitMs);
   }
 
-  private failureOf(error: unknown): AppError {
+  private failureOf(error: unknown, op: DeltaOp): AppError {
     const failure = databaseFailureOf(error);
     if (failure !== null) return failure;
-    this.options.log.error({ err: error }, 'naive sync failed');
+    this.options.log.error({ err: error, trace_id: op.traceId, product_id: op.productId }, 'naive sync failed');
     return errors.internal();
   }
 }

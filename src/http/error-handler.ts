@@ -7,12 +7,14 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError, errors, isConnectFailure, isConnectionError } from '../errors.js';
 import * as limits from '../limits.js';
 import { failure } from './envelope.js';
+import { trackAllowedMethods } from './method-not-allowed.js';
 import { describeValidation } from './validation.js';
 
 /** Refusals that come in floods exactly when the service is busiest: the metrics count them instead. */
 const quietCodes: ReadonlySet<string> = new Set(['OVERLOADED', 'SHUTTING_DOWN']);
 
 export function installErrorHandler(app: FastifyInstance): void {
+  const allowed = trackAllowedMethods(app);
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = toAppError(error, request.method, request.headers['content-type']);
     if (appError === null) {
@@ -25,8 +27,10 @@ export function installErrorHandler(app: FastifyInstance): void {
     return reply.code(answer.statusCode).send(failure(answer.code, answer.message, answer.data));
   });
   app.setNotFoundHandler((request, reply) => {
-    const error = errors.routeNotFound(request.method);
-    return reply.code(404).send(failure(error.code, error.message));
+    const allow = allowed.of(request.url.split('?')[0]!);
+    const error = allow.length > 0 ? errors.methodNotAllowed(request.method, allow) : errors.routeNotFound(request.method);
+    if (allow.length > 0) void reply.header('allow', allow.join(', '));
+    return reply.code(error.statusCode).send(failure(error.code, error.message));
   });
 }
 

@@ -44,7 +44,9 @@ export function installTraceIds(app: FastifyInstance): void {
     // putting an invalid value into the answer's header.
     if (typeof fromBody === 'string' && fromBody !== request.id && isTraceId(fromBody)) {
       request.traceId = fromBody;
-      request.log = request.log.child({ trace_id: fromBody });
+      // From the app's logger, not request.log: a child of that would carry trace_id twice (the
+      // header's, then the body's), and JSON readers disagree on which of two equal keys wins.
+      request.log = request.server.log.child({ trace_id: fromBody });
     } else {
       request.traceId = request.id;
     }

@@ -10,7 +10,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-types.js';
-import { durationMs } from '../config/load-config.js';
 import * as limits from '../limits.js';
 import type { LedgerMetrics, MaintenanceTask } from '../metrics/ledger-metrics.js';
 import { connectionOptions, databaseName } from '../store/postgres/pool.js';
@@ -68,7 +67,7 @@ export class LedgerMaintenance {
 
   /** A first cycle now (partitions ahead before the first day ends), then one every interval. */
   start(): void {
-    const intervalMs = durationMs(this.deps.config.history.maintenance_interval, 'history.maintenance_interval');
+    const intervalMs = this.deps.config.durations_ms.history_maintenance_interval;
     const tick = () => {
       if (this.closed) return;
       this.runOnce().catch((error: unknown) => this.deps.log.error({ err: error }, 'ledger maintenance cycle failed'));

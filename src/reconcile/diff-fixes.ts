@@ -53,6 +53,8 @@ export interface FixRequest {
 
 export async function fixDiff(deps: FixDeps, request: FixRequest): Promise<DiffRow> {
   const { diffId, fixType } = request;
+  // Lines about a fix an HTTP request asked for carry its trace id (auto_fix has none).
+  const log = request.traceId === null ? deps.log : deps.log.child({ trace_id: request.traceId });
   const diff = await selectDiff(deps.readPool, diffId);
   if (diff === null) throw errors.diffNotFound(diffId);
   if (diff.status !== 'pending') throw errors.diffNotPending(diffId, diff.status);
@@ -69,12 +71,12 @@ export async function fixDiff(deps: FixDeps, request: FixRequest): Promise<DiffR
       default: assertNever(fixType);
     }
   } catch (error) {
-    throw await afterFailedFix(deps, closed, fixType, error);
+    throw await afterFailedFix({ ...deps, log }, closed, fixType, error);
   }
   await closeProductAlert(deps.readPool, closed.product_id, 'diff_alert', fixType === 'ignore' ? 'ignored' : 'closed', eventRoutesOf(deps.config.notifications.webhooks))
-    .catch((error: unknown) => deps.log.warn({ err: error, diff_id: diffId }, 'could not close the diff alert of a fixed diff'));
+    .catch((error: unknown) => log.warn({ err: error, diff_id: diffId }, 'could not close the diff alert of a fixed diff'));
   deps.metrics.diffsFixed.inc({ fix_type: fixType });
-  deps.log.info({ diff_id: diffId, product_id: diff.product_id, fix_type: fixType, operator: request.operator }, 'diff fixed');
+  log.info({ diff_id: diffId, product_id: diff.product_id, fix_type: fixType, operator: request.operator }, 'diff fixed');
   return closed;
 }
 

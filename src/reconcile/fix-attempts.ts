@@ -28,7 +28,7 @@ export async function attemptFix(deps: FixDeps, request: FixRequest, source: Fix
     deps.metrics.fixAttempts.inc({ source, outcome });
     // A typed refusal is described by its code and message; only an unforeseen error needs its stack.
     const cause = error instanceof AppError ? { code: error.code, reason: error.message } : { err: error };
-    const fields = { ...cause, diff_id: request.diffId, fix_type: request.fixType, source, outcome };
+    const fields = { ...cause, diff_id: request.diffId, fix_type: request.fixType, source, outcome, trace_id: request.traceId };
     if (outcome === 'failed') deps.log.error(fields, 'a diff fix failed');
     else deps.log.warn(fields, `a diff fix was refused (${outcome})`);
     throw error;

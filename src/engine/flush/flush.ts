@@ -9,6 +9,7 @@ import { randomInt } from 'node:crypto';
 import type pg from 'pg';
 import { assertNever } from '../../assert.js';
 import { databaseFailureOf, isConnectionError, pgErrorCodes } from '../../errors.js';
+import * as limits from '../../limits.js';
 import { groupByProduct } from './flush-group.js';
 import { fromCache, loadLocked, needsLoadRound, type Loaded } from './flush-load.js';
 import type { ActorContext, Pending, PlannedFlush } from './flush-phases.js';
@@ -97,10 +98,15 @@ function failed(ctx: ActorContext, batch: Pending[], error: Error): FlushEnd {
   const failure = databaseFailureOf(error);
   if (failure === null) {
     // The op that causes it is logged at error once it is found alone (`stock-actor.ts`).
-    ctx.log.warn({ err: { message: error.message, code: (error as { code?: string }).code }, shard: ctx.shardIndex, ops: batch.length },
+    ctx.log.warn({ err: { message: error.message, code: (error as { code?: string }).code }, shard: ctx.shardIndex, ops: batch.length, trace_ids: traceIdsOf(batch) },
       'flush failed for a reason a retry cannot cure; isolating its operations');
     return { kind: 'poisoned', error };
   }
   for (const pending of batch) ctx.settle(pending, failure);
   return done;
+}
+
+/** The trace ids of a batch's requests for a log line, at most `limits.logTraceIdsMax` of them. */
+function traceIdsOf(batch: readonly Pending[]): (string | null)[] {
+  return batch.slice(0, limits.logTraceIdsMax).map((pending) => pending.op.traceId);
 }

@@ -36,6 +36,11 @@ describe('documentation', () => {
     }
   });
 
+  it('README.md links to nothing outside the repository (no web links: a clone must be enough)', () => {
+    const markdown = readFileSync(join(root, 'README.md'), 'utf8');
+    expect([...markdown.matchAll(/\]\(([a-z]+:[^)\s]*)\)/gi)].map((match) => match[1])).toEqual([]);
+  });
+
   it('no document names a path outside the repository such as ../shared', () => {
     for (const file of documents()) {
       expect(readFileSync(join(root, file), 'utf8'), file).not.toMatch(/\.\.\/shared\//);

@@ -14,7 +14,7 @@ import { installErrorHandler } from '../../../src/http/error-handler.js';
 
 const defaults = loadConfig({}).server;
 const serverWith = (authToken: string, tokens: Partial<Record<Role, string>> = {}): Config['server'] =>
-  ({ ...defaults, auth_token: authToken, auth: { tokens } });
+  ({ ...defaults, auth_token: authToken, auth: { tokens: { sync: '', operator: '', read: '', ...tokens } } });
 
 async function appWith(server: Config['server'], handled: string[]): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
