@@ -51,7 +51,7 @@ export const orderLinesMax = 100;
 /**
  * Order transactions at once. Each holds a read-pool connection for its few round trips (and
  * its product locks meanwhile); on 2 cores more in flight only queue inside PostgreSQL, and the
- * read pool (`database.pool_max − engine.shards`, 12 by default) stays free for reads.
+ * read pool (`database.pool_max − engine.shards`, 18 by default) stays free for reads.
  */
 export const orderTransactionsMax = 4;
 /** Order operations waiting for a transaction slot; beyond it the answer is 503 OVERLOADED. */
