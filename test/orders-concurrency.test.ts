@@ -65,6 +65,12 @@ describe('order holds under contention', () => {
         expect(row, context).toMatchObject({ reserved, stock: start + (stockMoves.get(row.product_id) ?? 0) });
         expect(row.reserved, context).toBeLessThanOrEqual(row.stock);
       }
+      // The ledger agrees with every row: each log chain unbroken (ids drawn under the row locks) and summing to the row.
+      for (const row of rows) {
+        const verdict = await t.services.ledger.audit(row.product_id);
+        expect({ product: row.product_id, agrees: verdict.agrees, problems: verdict.problems }, context)
+          .toEqual({ product: row.product_id, agrees: true, problems: [] });
+      }
       // Redis: every instance's after-commit writes are version-guarded, so the newest value wins.
       const redisValues = () => Promise.all(rows.map(async (row) => Number(await t.services.redis.get(t.services.keys.stock(row.product_id)))));
       expect(await pollUntil(redisValues, (values) => values.every((v, i) => v === rows[i]!.available)), context)
