@@ -6,7 +6,7 @@
 import { describe, expect } from 'vitest';
 import { appTest } from './helpers/app-test.js';
 import { createProduct, sql, type TestApp } from './helpers/test-env.js';
-import { call, expectRefusedUnchanged as expectRefused, finishReservation } from './helpers/api.js';
+import { call, expectRefusedUnchanged as expectRefused, finishReservation, reserve } from './helpers/api.js';
 
 // The sweeper's timer stays quiet: the expiry test runs its pass itself.
 const it = appTest({ reservations: { sweep_interval_ms: 3_600_000 } });
@@ -106,6 +106,8 @@ describe('order holds', () => {
     // A line is ended only with its order.
     await expectRefusedUnchanged(t, () => finishReservation(t.app, data.lines[0]!.reservation_id, 'confirm'), 409, 'RESERVATION_IN_ORDER');
     await expectRefusedUnchanged(t, () => finishReservation(t.app, data.lines[1]!.reservation_id, 'release'), 409, 'RESERVATION_IN_ORDER');
+    // A single reserve of a product the order holds as a line is refused by the reservation's unique (product, order).
+    await expectRefusedUnchanged(t, () => reserve(t.app, { product_id: 22, quantity: 1, order_id: 'cart-A' }), 409, 'RESERVATION_EXISTS');
   });
 
   it('confirms every line in one transaction; a retry replays; release and a second hold are then refused', async ({ t }) => {
