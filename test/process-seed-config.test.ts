@@ -85,7 +85,7 @@ it('logs one access line per request with its trace id, none for /health probes'
   expect(linesOf(service!.output).filter((line) => line.route === '/health')).toEqual([]);
 });
 
-it('a diff fix asked for by a request logs "diff fixed" with its trace id', async () => {
+it('a check and a diff fix asked for by requests log their trace ids (run started, diff fixed)', async () => {
   expect((await send('POST', '/api/v1/inventory', 'seed-create-2', { product_id: 502, stock: 40 })).status).toBe(201);
   const redis = new Redis({ host: '127.0.0.1', port: 6379, db: 0 });
   try {
@@ -98,6 +98,10 @@ it('a diff fix asked for by a request logs "diff fixed" with its trace id', asyn
   const diffs = (check.body.data.diffs as { id: number; product_id: number }[]).filter((diff) => diff.product_id === 502);
   expect(diffs).toHaveLength(1);
   expect((await send('POST', `/api/v1/health/fix/${diffs[0]!.id}`, 'seed-fix', { fix_type: 'use_db' })).status).toBe(200);
+  // The run the check started names the request in its first line (the interval is 300 s: no
+  // scheduled run can be the one the check joined).
+  const runStarted = linesOf(service!.output).filter((line) => line.msg === 'reconciliation run started');
+  expect(runStarted.map((line) => [line.trigger, line.trace_id])).toEqual([['check', 'seed-check']]);
   const fixed = await pollUntil(() => linesOf(service!.output).filter((line) => line.msg === 'diff fixed'), (found) => found.length > 0);
   expect(fixed.map((line) => [line.diff_id, line.trace_id])).toEqual([[diffs[0]!.id, 'seed-fix']]);
 });

@@ -66,13 +66,16 @@ export class Reconciler {
     this.pool = createReconcilePool({ postgres: config.database.postgres, redis: config.redis }, config.inventory.health_check.workers);
   }
 
-  /** Starts a run, or returns the one already running (here or on another instance). */
-  start(trigger: RunTrigger): Promise<StartedRun> {
+  /**
+   * Starts a run, or returns the one already running (here or on another instance). `traceId`: the
+   * request that asked for it, named in the run's first log line (later lines name the run_id).
+   */
+  start(trigger: RunTrigger, traceId: string | null = null): Promise<StartedRun> {
     if (this.closed) return Promise.reject(errors.shuttingDown());
     if (this.active !== null) return Promise.resolve({ runId: this.active.runId, joined: true });
     // A second caller while the first is still taking the lock joins whatever the first gets.
     if (this.starting !== null) return this.starting.then((started) => ({ runId: started.runId, joined: true }));
-    this.starting = this.begin(trigger).finally(() => { this.starting = null; });
+    this.starting = this.begin(trigger, traceId).finally(() => { this.starting = null; });
     return this.starting;
   }
 
@@ -140,7 +143,7 @@ export class Reconciler {
     await this.pool.destroy();
   }
 
-  private async begin(trigger: RunTrigger): Promise<StartedRun> {
+  private async begin(trigger: RunTrigger, traceId: string | null): Promise<StartedRun> {
     const { config, readPool } = this.deps;
     for (let step = 0; step < limits.reconcileLockLookupSteps; step += 1) {
       const abort = new AbortController();
@@ -155,7 +158,7 @@ export class Reconciler {
           await lock.release();
           throw error;
         }
-        this.launch(runId, trigger, lock, abort);
+        this.launch(runId, trigger, lock, abort, traceId);
         return { runId, joined: false };
       }
       const running = await selectRunningRun(readPool);
@@ -165,13 +168,13 @@ export class Reconciler {
     throw errors.overloaded('another instance holds the reconciliation lock but shows no running run');
   }
 
-  private launch(runId: string, trigger: RunTrigger, lock: RunLock, abort: AbortController): void {
+  private launch(runId: string, trigger: RunTrigger, lock: RunLock, abort: AbortController, traceId: string | null): void {
     const run: ActiveRun = {
       runId, startedAtMs: performance.now(), abort, done: Promise.resolve(),
       progress: new BigInt64Array(new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT)),
     };
     this.active = run;
-    this.deps.log.info({ run_id: runId, trigger }, 'reconciliation run started');
+    this.deps.log.info({ run_id: runId, trigger, ...(traceId === null ? {} : { trace_id: traceId }) }, 'reconciliation run started');
     run.done = this.execute(run).finally(async () => {
       this.active = null;
       await lock.release();

@@ -21,8 +21,8 @@ export const healthCheckRoutes: RoutePlugin = async (app) => {
   const runUrl = (runId: string) => `${app.prefix}/health/runs/${runId}`;
 
   // A GET that starts work: the operator role, like the trigger.
-  app.get('/health/check', { schema: checkRouteSchema, config: { role: 'operator' } }, async (_request, reply) => {
-    const started = await reconciler.start('check');
+  app.get('/health/check', { schema: checkRouteSchema, config: { role: 'operator' } }, async (request, reply) => {
+    const started = await reconciler.start('check', request.traceId);
     const report = await reconciler.report(started.runId, checkWaitMs);
     if (report === null) throw errors.runNotFound(started.runId);
     switch (report.status) {
@@ -38,8 +38,8 @@ export const healthCheckRoutes: RoutePlugin = async (app) => {
     }
   });
 
-  app.post('/health/trigger', { schema: triggerRouteSchema, config: { role: 'operator' } }, async (_request, reply) => {
-    const started = await reconciler.start('manual');
+  app.post('/health/trigger', { schema: triggerRouteSchema, config: { role: 'operator' } }, async (request, reply) => {
+    const started = await reconciler.start('manual', request.traceId);
     const data = { run_id: started.runId, joined: started.joined, status_url: runUrl(started.runId) };
     return reply.code(202).send(ok(data, started.joined ? 'A run is already going; this is it.' : 'Run started.'));
   });
