@@ -9,7 +9,10 @@ import * as limits from '../limits.js';
 export const cursorPattern = '^[1-9][0-9]{0,15}$';
 
 export const pageQueryFields = {
-  limit: { type: 'integer', minimum: 1, maximum: limits.pageRowsMax, default: limits.pageRowsDefault },
+  limit: {
+    type: 'integer', format: 'int32', minimum: 1, maximum: limits.pageRowsMax, default: limits.pageRowsDefault,
+    description: 'Rows per page',
+  },
   cursor: { type: 'string', pattern: cursorPattern, description: 'next_cursor of the previous page' },
 } as const;
 

@@ -16,9 +16,10 @@ import { instantPattern, noNulPattern, traceIdPattern } from './schemas.js';
 const ajvOptions = { allErrors: false, removeAdditional: false, useDefaults: true, strict: false } as const;
 const bodyAjv = new Ajv({ ...ajvOptions, coerceTypes: false });
 const textAjv = new Ajv({ ...ajvOptions, coerceTypes: 'array' });
-// `format: date-time` is there for the OpenAPI document; the check is the schema's own pattern
-// (`instantPattern`), so Ajv is told the format exists rather than warn about it at every compile.
-for (const ajv of [bodyAjv, textAjv]) ajv.addFormat('date-time', true);
+// Formats are there for the OpenAPI document; the checks are the schema's own pattern
+// (`instantPattern`, the run id's) and integer bounds, so Ajv is told the formats exist rather
+// than warn about them at every compile.
+for (const ajv of [bodyAjv, textAjv]) for (const format of ['date-time', 'uuid', 'int32', 'int64']) ajv.addFormat(format, true);
 
 /** A whole number as a client should write it in a path or query: decimal digits, no leading zero. */
 const plainDigits = /^(0|[1-9][0-9]*)$/;

@@ -1,10 +1,11 @@
 /** Reads of `inventory_logs`, newest first, keyset-paged on the log id. */
+import type { LogOpType } from '../../domain/stock-ops.js';
 import type pg from 'pg';
 
 export interface LogRow {
   id: number;
   product_id: number;
-  op_type: string;
+  op_type: LogOpType;
   delta: number;
   reserved_delta: number;
   before_stock: number;

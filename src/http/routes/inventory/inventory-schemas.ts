@@ -2,9 +2,11 @@
 import { inventoryStatuses } from '../../../domain/inventory.js';
 import * as limits from '../../../limits.js';
 import { envelopeSchema } from '../../envelope.js';
+import { codesOf, errorCodes } from '../../openapi-errors.js';
 import { nextCursorSchema, pageQueryFields } from '../../pagination.js';
 import {
-  auditFields, inventorySchema, productIdParams, productIdSchema, productNameSchema, quantitySchema, versionSchema,
+  auditFields, int64, inventoryExample, inventorySchema, productIdParams, productIdSchema, productNameSchema, quantitySchema,
+  versionSchema,
 } from '../../schemas.js';
 
 const tags = ['inventory'] as const;
@@ -22,14 +24,16 @@ export const createInventorySchema = {
     properties: {
       product_id: productIdSchema,
       product_name: productNameSchema,
-      stock: quantitySchema,
-      status: { enum: inventoryStatuses },
-      min_stock: quantitySchema,
-      max_stock: quantitySchema,
+      stock: { ...quantitySchema, description: 'default: inventory.default_stock' },
+      status: { type: 'string', enum: inventoryStatuses, description: 'default: active' },
+      min_stock: { ...quantitySchema, description: 'low-stock alert threshold; 0: inventory.low_stock_threshold applies' },
+      max_stock: { ...quantitySchema, description: '0 (default): no maximum' },
       ...auditFields,
     },
+    examples: [{ product_id: 1001, product_name: 'Phone', stock: 100, min_stock: 10 }],
   },
-  response: { 201: envelopeSchema(inventorySchema) },
+  errorCodes: errorCodes('INVENTORY_ALREADY_EXISTS', ...codesOf.write),
+  response: { 201: envelopeSchema(inventorySchema, { ...inventoryExample, stock: 100, reserved: 0, available: 100, version: 1 }, 'Inventory created.') },
 } as const;
 
 export const getInventorySchema = {
@@ -38,7 +42,8 @@ export const getInventorySchema = {
   summary: 'Read one product\'s inventory',
   description: 'The row as PostgreSQL holds it now (stock, reserved, available, version, status, bounds).',
   params: productIdParams,
-  response: { 200: envelopeSchema(inventorySchema) },
+  errorCodes: errorCodes('INVENTORY_NOT_FOUND', ...codesOf.read),
+  response: { 200: envelopeSchema(inventorySchema, inventoryExample) },
 } as const;
 
 export const listInventorySchema = {
@@ -50,17 +55,19 @@ export const listInventorySchema = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      status: { enum: inventoryStatuses },
+      status: { type: 'string', enum: inventoryStatuses, description: 'Only products in this status' },
       low_stock: { type: 'boolean', description: 'true: only available <= min_stock (or <= inventory.low_stock_threshold when min_stock is 0)' },
       out_of_stock: { type: 'boolean', description: 'true: only available = 0' },
       ...pageQueryFields,
     },
   },
+  errorCodes: errorCodes(...codesOf.read),
   response: {
     200: envelopeSchema({
-      type: 'object', additionalProperties: false,
+      title: 'InventoryPage',
+      type: 'object', additionalProperties: false, required: ['items', 'next_cursor'],
       properties: { items: { type: 'array', items: inventorySchema }, next_cursor: nextCursorSchema },
-    }),
+    }, { items: [inventoryExample], next_cursor: '1001' }),
   },
 } as const;
 
@@ -76,15 +83,18 @@ export const batchGetInventorySchema = {
     properties: {
       product_ids: { type: 'array', minItems: 1, maxItems: limits.batchItemsMax, items: productIdSchema },
     },
+    examples: [{ product_ids: [1001, 1002] }],
   },
+  errorCodes: errorCodes(...codesOf.write),
   response: {
     200: envelopeSchema({
-      type: 'object', additionalProperties: false,
+      title: 'InventoryBatch',
+      type: 'object', additionalProperties: false, required: ['items', 'missing'],
       properties: {
         items: { type: 'array', items: inventorySchema },
-        missing: { type: 'array', items: { type: 'integer' } },
+        missing: { type: 'array', items: int64, description: 'the ids asked for that have no row' },
       },
-    }),
+    }, { items: [inventoryExample], missing: [1002] }),
   },
 } as const;
 
@@ -100,14 +110,19 @@ export const updateInventorySchema = {
     additionalProperties: false,
     required: ['version'],
     properties: {
-      version: versionSchema,
+      version: { ...versionSchema, description: 'the version read; the update is refused if the product has moved on' },
       product_name: productNameSchema,
-      status: { enum: inventoryStatuses },
+      status: { type: 'string', enum: inventoryStatuses },
       min_stock: quantitySchema,
       max_stock: quantitySchema,
       stock: quantitySchema,
       ...auditFields,
     },
+    examples: [{ version: 7, status: 'locked', reason: 'recall', operator: 'alice' }],
   },
-  response: { 200: envelopeSchema(inventorySchema) },
+  errorCodes: errorCodes('VERSION_CONFLICT', 'INSUFFICIENT_STOCK', 'MAX_STOCK_EXCEEDED', ...codesOf.engine, ...codesOf.notNaive),
+  response: {
+    200: envelopeSchema(inventorySchema, { ...inventoryExample, status: 'locked', version: 8 },
+      'Inventory updated (the update committed version 8).'),
+  },
 } as const;

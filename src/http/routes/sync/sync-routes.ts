@@ -14,7 +14,7 @@ import type { StockEngine } from '../../../engine/stock-engine.js';
 import { changeBody, type ChangeBody } from '../../change-body.js';
 import { ok, type Envelope } from '../../envelope.js';
 import type { RoutePlugin } from '../../route-plugin.js';
-import { syncBatchSchema, syncRouteSchema, type SyncItem } from './sync-schemas.js';
+import { syncBatchSchema, syncItemCodes, syncRouteSchema, type SyncItem } from './sync-schemas.js';
 
 export function deltaOpOf(body: SyncItem, traceId: string): DeltaOp {
   return {
@@ -54,7 +54,9 @@ export const syncRoutes: RoutePlugin = async (app) => {
   });
 };
 
-type ItemResult = Envelope<ChangeBody | null>;
+type SyncItemCode = (typeof syncItemCodes)[number];
+type ItemResult = Omit<Envelope<ChangeBody | null>, 'code'> & { code?: SyncItemCode };
+const isSyncItemCode = (code: string): code is SyncItemCode => (syncItemCodes as readonly string[]).includes(code);
 
 function submitItem(engine: StockEngine, log: FastifyBaseLogger, op: StockOp): Promise<ItemResult> {
   let answer: Promise<ChangeResult>;
@@ -68,12 +70,13 @@ function submitItem(engine: StockEngine, log: FastifyBaseLogger, op: StockOp): P
       success: true, message: result.replayed ? 'Already applied; this is the first result.' : 'Stock updated.', data: changeBody(result),
     }),
     (error: unknown): ItemResult => {
-      if (!(error instanceof AppError)) {
+      // A code the document does not list for an item is a bug, answered as one.
+      if (!(error instanceof AppError) || !isSyncItemCode(error.code)) {
         log.error({ err: error }, 'sync batch item failed');
-        error = errors.internal();
+        const internal = errors.internal();
+        return { success: false, message: internal.message, data: null, code: 'INTERNAL_ERROR' };
       }
-      const appError = error as AppError;
-      return { success: false, message: appError.message, data: null, code: appError.code };
+      return { success: false, message: error.message, data: null, code: error.code };
     },
   );
 }

@@ -5,6 +5,7 @@
 import * as limits from '../../../limits.js';
 import { withTimeout } from '../../../timeout.js';
 import { envelopeSchema } from '../../envelope.js';
+import { errorCodes, errorWithDataSchema } from '../../openapi-errors.js';
 import type { RoutePlugin } from '../../route-plugin.js';
 
 export type CheckStatus = 'ok' | 'down';
@@ -15,10 +16,15 @@ function probe(check: () => Promise<unknown>): Promise<CheckStatus> {
 }
 
 const healthDataSchema = {
-  type: 'object', additionalProperties: false,
+  title: 'Health',
+  type: 'object', additionalProperties: false, required: ['status', 'checks'],
   properties: {
     status: { type: 'string', enum: ['ok', 'degraded', 'down'] },
-    checks: { type: 'object', additionalProperties: { type: 'string', enum: ['ok', 'down'] } },
+    checks: {
+      type: 'object', additionalProperties: false, required: ['postgres', 'redis', 'workers'],
+      properties: Object.fromEntries(['postgres', 'redis', 'workers'].map((name) => [name, { type: 'string', enum: ['ok', 'down'] }])) as
+        Record<'postgres' | 'redis' | 'workers', { type: 'string'; enum: ['ok', 'down'] }>,
+    },
   },
 } as const;
 
@@ -29,7 +35,12 @@ const healthSchema = {
   description: '200 while PostgreSQL answers (status degraded when Redis or the reconciliation workers do not), ' +
     '503 DATABASE_UNAVAILABLE when PostgreSQL does not. Each probe answers within ' +
     `${limits.healthProbeTimeoutMs} ms.`,
-  response: { '2xx': envelopeSchema(healthDataSchema), 503: envelopeSchema(healthDataSchema) },
+  errorCodes: errorCodes('DATABASE_UNAVAILABLE'),
+  response: {
+    200: envelopeSchema(healthDataSchema, { status: 'ok', checks: { postgres: 'ok', redis: 'ok', workers: 'ok' } },
+      'All dependencies answer.'),
+    503: errorWithDataSchema(healthDataSchema, 'DATABASE_UNAVAILABLE with the probes; SHUTTING_DOWN without data.'),
+  },
 } as const;
 
 export const healthRoute: RoutePlugin = async (app) => {

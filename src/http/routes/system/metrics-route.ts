@@ -3,6 +3,7 @@
  * scrapes without a secret). Gauges that read PostgreSQL (pending diffs) or the pools do so now,
  * at scrape time.
  */
+import { errorCodes } from '../../openapi-errors.js';
 import type { RoutePlugin } from '../../route-plugin.js';
 
 const metricsSchema = {
@@ -10,7 +11,13 @@ const metricsSchema = {
   tags: ['system'],
   summary: 'Prometheus metrics',
   description: 'Prometheus metrics (text exposition format 0.0.4).',
-  response: { 200: { description: 'Prometheus text', content: { 'text/plain': { schema: { type: 'string' } } } } },
+  errorCodes: errorCodes(),
+  response: {
+    200: {
+      description: 'Prometheus text',
+      content: { 'text/plain': { schema: { type: 'string' }, example: '# HELP inventory_sync_total Sync requests\n' } },
+    },
+  },
 } as const;
 
 export const metricsRoute: RoutePlugin = async (app) => {
