@@ -104,6 +104,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
     log,
   });
   metrics.setQueueDepthSource(() => engine.queueDepths());
+  metrics.shardQueueDepthMax.set(config.engine.queue_depth_max);
   const orders = new OrderHolds({
     pool: readPool, cacheWriter, redisWriteWaitMs: config.redis.write_wait_ms, outcomeResolveMs: limits.outcomeResolveMs,
     stockEvents, metrics, log,

@@ -1,6 +1,7 @@
 /**
- * Loads `config/config.yaml` (or CONFIG_FILE), applies environment overrides, validates the result
- * and checks relations between keys. Any problem throws a `ConfigError` naming the key, and the
+ * Loads `config/config.yaml` (or CONFIG_FILE), applies environment overrides, fills in defaults,
+ * validates the result and checks relations between keys. Every problem found — schema, relations,
+ * environment variables — is thrown at once in one `ConfigError`, each naming its key, and the
  * service does not start.
  */
 import { readFileSync } from 'node:fs';
@@ -87,7 +88,7 @@ function validateFile(raw: unknown, source?: string): Config {
   const problems = [...relationProblems(file), ...webhookProblems(file)];
   const durations = parseDurations(file, problems);
   if (problems.length > 0) throw new ConfigError(problems, source);
-  return Object.assign(file, { durations_ms: durations! });
+  return Object.assign(file, { durations_ms: durations });
 }
 
 function unique(values: string[]): string[] {
@@ -147,8 +148,8 @@ function relationProblems(config: ConfigFile): string[] {
   return problems;
 }
 
-/** The duration keys in milliseconds, parsed here once; a bad one is added to `problems`. */
-function parseDurations(config: ConfigFile, problems: string[]): ConfigDurationsMs | undefined {
+/** The duration keys in milliseconds, parsed here once; a bad one is added to `problems` (and read as 0, never used). */
+function parseDurations(config: ConfigFile, problems: string[]): ConfigDurationsMs {
   const parse = (value: string, key: string): number => {
     try {
       return durationMs(value, key);
@@ -158,11 +159,10 @@ function parseDurations(config: ConfigFile, problems: string[]): ConfigDurations
       return 0;
     }
   };
-  const durations = {
+  return {
     health_check_interval: parse(config.inventory.health_check.interval, 'inventory.health_check.interval'),
     history_maintenance_interval: parse(config.history.maintenance_interval, 'history.maintenance_interval'),
   };
-  return problems.length === 0 ? durations : undefined;
 }
 
 /** Webhook entries that could not be told apart or retried sensibly. */

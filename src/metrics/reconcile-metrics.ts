@@ -15,6 +15,14 @@ export type FixSource = (typeof fixSources)[number];
 export const fixOutcomes = ['applied', 'stale', 'exceeded', 'failed'] as const;
 export type FixOutcome = (typeof fixOutcomes)[number];
 
+/** Label values the health checker's counters start with at 0 (see `fixAttempts` below for why). */
+export const runOutcomes = ['completed', 'failed', 'aborted'] as const;
+export const fixTypes = ['use_db', 'use_redis', 'ignore'] as const;
+/** The (type, level) pairs src/alerts/alert-rules.ts raises. */
+export const alertKindsKnown = [
+  ['low_stock', 'warning'], ['out_of_stock', 'error'], ['diff_alert', 'warning'], ['diff_alert', 'error'],
+] as const;
+
 export interface ReconcileMetrics {
   /** Runs by outcome: completed, failed, aborted. */
   readonly runs: Counter<'outcome'>;
@@ -41,7 +49,7 @@ export function createReconcileMetrics(registry: Registry, pendingDiffs: () => P
   });
   // Every series exists at 0 from the start, so rate() and increase() see the first attempt.
   for (const source of fixSources) for (const outcome of fixOutcomes) fixAttempts.inc({ source, outcome }, 0);
-  return {
+  const metrics: ReconcileMetrics = {
     fixAttempts,
     runs: new Counter({
       name: 'inventory_reconcile_runs_total',
@@ -98,4 +106,8 @@ export function createReconcileMetrics(registry: Registry, pendingDiffs: () => P
       labelNames: ['type', 'level'], registers: [registry],
     }),
   };
+  for (const outcome of runOutcomes) metrics.runs.inc({ outcome }, 0);
+  for (const fix_type of fixTypes) metrics.diffsFixed.inc({ fix_type }, 0);
+  for (const [type, level] of alertKindsKnown) metrics.alertsRaised.inc({ type, level }, 0);
+  return metrics;
 }
