@@ -172,8 +172,11 @@ export const reconcileMgetKeysMax = 1000;
 export const reconcilePartitionsPerWorker = 4;
 /** Spans one worker thread works on at once (piscina `concurrentTasksPerWorker`). */
 export const reconcileSpansPerWorkerThread = 2;
-/** piscina `maxQueue`: a run queues all of its partitions at once, and never more. */
-export const reconcileQueueMax = reconcileWorkersMaxLimit * reconcilePartitionsPerWorker;
+/**
+ * piscina `maxQueue`: a run queues all of its partitions at once, and never more; a rebuild (which
+ * shares the pool) may do the same at the same time.
+ */
+export const reconcileQueueMax = 2 * reconcileWorkersMaxLimit * reconcilePartitionsPerWorker;
 /** An idle worker thread (and its connections) goes after this; scheduled runs are minutes apart. */
 export const reconcileWorkerIdleMs = 60_000;
 /** V8 old space per worker: a worker's memory is flat by design, so a leak fails the run, not the process. */
@@ -214,6 +217,16 @@ export const reconcileRemotePollMs = 100;
 /** While another instance holds the run lock: how long to look for its run row, in steps. */
 export const reconcileLockLookupSteps = 40;
 export const reconcileLockLookupStepMs = 50;
+/**
+ * Products one rebuild script call writes (3 Redis commands each: GET the version, SET two keys).
+ * A script blocks Redis while it runs: 1,000 products is about a millisecond, so a sync's
+ * post-commit write never waits longer than that behind a rebuild.
+ */
+export const rebuildScriptRowsMax = 1000;
+/** How often the service looks for its fill marker in Redis (one EXISTS; also on every reconnection). */
+export const redisFillCheckMs = 1000;
+/** After a rebuild the service started by itself failed, it waits this long before the next one. */
+export const rebuildRetryDelayMs = 10_000;
 /** auto_fix takes a run's pending diffs in pages of this many rows. */
 export const autoFixPageRows = 500;
 /** Diff ids in one bulk fix request (POST /api/v1/health/fix): a batch, like the sync batch. */
@@ -341,3 +354,13 @@ export function webhookLeaseMs(requestTimeoutMs: number): number {
 export const webhookErrorLengthMax = 500;
 /** Bytes of a webhook URL or secret in the config. */
 export const webhookUrlLengthMax = 1024;
+/**
+ * Delivered and failed outbox rows are kept this long (what was sent, when, and why one failed),
+ * then deleted; pending rows are never deleted (they end delivered or failed within attempts_max).
+ */
+export const webhookOutboxRetentionHours = 7 * 24;
+/** Rows one cleanup statement deletes: bounds its locks and WAL; a cleanup runs a few of them. */
+export const webhookCleanupBatchRows = 5_000;
+export const webhookCleanupBatchesMax = 20;
+/** How often an instance deletes expired outbox rows. */
+export const webhookCleanupIntervalMs = 10 * 60_000;

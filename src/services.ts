@@ -117,10 +117,14 @@ export async function createServices(config: Config, options: ServicesOptions = 
 
   const reconcileMetrics = createReconcileMetrics(metrics.registry, () => countPendingDiffs(readPool));
   const reconciler = new Reconciler({
-    config, readPool, log, metrics: reconcileMetrics,
+    config, readPool, log, metrics: reconcileMetrics, redis, keys,
     fix: { config, readPool, engine, redis, keys, metrics: reconcileMetrics, log },
   });
-  if (config.inventory.health_check.enable) reconciler.startSchedule(config.durations_ms.health_check_interval);
+  if (config.inventory.health_check.enable) {
+    reconciler.startSchedule(config.durations_ms.health_check_interval);
+    // A Redis that comes back empty is rebuilt from PostgreSQL without waiting for an operator.
+    reconciler.startRedisWatch();
+  }
 
   const ledger = new Ledger({ config, readPool, engine, log, registry: metrics.registry });
   ledger.start();

@@ -7,7 +7,9 @@ import { expect } from 'vitest';
 import { appTest } from './helpers/app-test.js';
 import { parsePrometheusText, valueOf } from './helpers/prometheus-text.js';
 import { syncResultsKnown } from '../src/metrics/metrics.js';
-import { alertKindsKnown, fixOutcomes, fixSources, fixTypes, runOutcomes } from '../src/metrics/reconcile-metrics.js';
+import {
+  alertKindsKnown, fixOutcomes, fixSources, fixTypes, rebuildKeyResults, rebuildTriggers, runOutcomes,
+} from '../src/metrics/reconcile-metrics.js';
 import { webhookDeliveryResults } from '../src/metrics/webhook-metrics.js';
 
 const it = appTest();
@@ -21,6 +23,8 @@ const preset: [string, Record<string, string>[]][] = [
   ['inventory_diffs_fixed_total', fixTypes.map((fix_type) => ({ fix_type }))],
   ['inventory_diff_fix_attempts_total', fixSources.flatMap((source) => fixOutcomes.map((outcome) => ({ source, outcome })))],
   ['inventory_alerts_raised_total', alertKindsKnown.map(([type, level]) => ({ type, level }))],
+  ['inventory_rebuild_runs_total', rebuildTriggers.flatMap((trigger) => runOutcomes.map((outcome) => ({ trigger, outcome })))],
+  ['inventory_rebuild_keys_total', rebuildKeyResults.map((result) => ({ result }))],
   ['inventory_webhook_deliveries_total', webhookDeliveryResults.map((result) => ({ result }))],
   ['inventory_ledger_maintenance_runs_total', ['completed', 'failed', 'skipped'].map((outcome) => ({ outcome }))],
   ['inventory_ledger_audit_runs_total', ['completed', 'failed', 'aborted'].map((outcome) => ({ outcome }))],
