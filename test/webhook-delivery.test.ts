@@ -159,6 +159,7 @@ it('delivers every row once across two instances, and a row a dead worker leased
 it('makes an alert sent once a webhook accepted it, and announces diffs and closings', async ({ t }) => {
   await createProduct(t.app, { product_id: 200, stock: 0 });
   await createProduct(t.app, { product_id: 201, stock: 500 });
+  await createProduct(t.app, { product_id: 202, stock: 0 });
   await setRedisStock(t.services, 201, 530);
   await checkNow(t.app);
   const alertOf = async (productId: number, type: string) => (await sql<{ id: number; status: string; sent_at: Date | null }>(t.services,
@@ -173,14 +174,28 @@ it('makes an alert sent once a webhook accepted it, and announces diffs and clos
     (found) => found.length === 1);
   expect(diffEvents[0]!.json.data).toMatchObject({ product_id: 201, db_stock: 500, redis_stock: 530, diff: 30 });
 
-  const acked = await t.app.inject({ method: 'POST', url: `/api/v1/alerts/${sent.id}/ack`, payload: { status: 'closed' } });
-  expect(acked.json()).toMatchObject({ data: { status: 'closed' } });
+  // A second check finds the same conditions: the delivered (sent) alert is still the open one,
+  // and the diff is refreshed: nothing is raised or announced again.
+  await checkNow(t.app);
+  expect(await sql(t.services, `SELECT status FROM inventory_alerts WHERE product_id = 200`)).toEqual([{ status: 'sent' }]);
+  expect((await sql(t.services, `SELECT 1 FROM webhook_outbox WHERE product_id = 201 AND event_type = 'diff.found'`))).toHaveLength(1);
+  expect((await sql(t.services, `SELECT 1 FROM webhook_outbox WHERE product_id = 200 AND event_type = 'alert.raised'`))).toHaveLength(1);
+
+  // Restocked, the next scan closes the sent alert and announces it (the stock event too).
+  expect((await sync(t.app, { product_id: 200, delta: 500 })).status).toBe(200);
+  await checkNow(t.app);
+  expect(await alertOf(200, 'out_of_stock')).toMatchObject({ id: sent.id, status: 'closed' });
   const closed = await pollUntil(() => good.received.filter((d) => d.event === 'alert.closed' && d.json.product_id === 200),
     (found) => found.length === 1);
   expect(closed[0]!.json.data).toMatchObject({ alert_id: sent.id, status: 'closed' });
-  // A second check finds the same diff: it is refreshed, not announced again.
-  await checkNow(t.app);
-  expect((await sql(t.services, `SELECT 1 FROM webhook_outbox WHERE product_id = 201 AND event_type = 'diff.found'`))).toHaveLength(1);
+
+  // An operator closes a sent alert too.
+  const sent202 = await pollUntil(() => alertOf(202, 'out_of_stock'), (alert) => alert.status === 'sent', { timeoutMs: 15_000 });
+  const acked = await t.app.inject({ method: 'POST', url: `/api/v1/alerts/${sent202.id}/ack`, payload: { status: 'ignored' } });
+  expect(acked.json()).toMatchObject({ data: { id: sent202.id, status: 'ignored' } });
+  const ignored = await pollUntil(() => good.received.filter((d) => d.event === 'alert.closed' && d.json.product_id === 202),
+    (found) => found.length === 1);
+  expect(ignored[0]!.json.data).toMatchObject({ alert_id: sent202.id, status: 'ignored' });
   // Fixing the diff closes its diff_alert, and says so.
   const [diff] = await sql<{ id: number }>(t.services, `SELECT id FROM inventory_diffs WHERE product_id = 201 AND status = 'pending'`);
   expect((await fix(t.app, diff!.id, { fix_type: 'use_db' })).status).toBe(200);
