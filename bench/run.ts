@@ -67,7 +67,8 @@ function parseCli(argv: string[]): Cli {
   if (targets.some((target) => !targetNames.includes(target))) throw new Error(`--targets takes ${targetNames.join(',')}`);
   const overrides: Record<string, string> = {};
   for (const setting of values.set) {
-    const [key, value] = setting.split('=');
+    const at = setting.indexOf('=');
+    const [key, value] = at < 0 ? [undefined, undefined] : [setting.slice(0, at), setting.slice(at + 1)];
     if (key === undefined || value === undefined) throw new Error(`--set takes section.key=value, got '${setting}'`);
     overrides[key] = value;
   }

@@ -119,7 +119,9 @@ function writeServiceConfig(options: ServerOptions, database: string, prefix: st
     const keys = path.split('.');
     let node: Record<string, unknown> = config;
     for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
-    node[keys.at(-1)!] = /^-?[0-9]+$/.test(value) ? Number(value) : value === 'true' ? true : value === 'false' ? false : value;
+    // A value in [ ] or { } is JSON, for list and object keys (e.g. notifications.webhooks).
+    node[keys.at(-1)!] = /^-?[0-9]+$/.test(value) ? Number(value) : value === 'true' ? true : value === 'false' ? false
+      : /^[[{]/.test(value) ? JSON.parse(value) as unknown : value;
   }
   const dir = join(tmpdir(), 'inventory-bench');
   mkdirSync(dir, { recursive: true });

@@ -15,26 +15,27 @@ const stampPath = join(root, 'dist', '.build-fingerprint');
 const serverPath = join(root, 'dist', 'server.js');
 const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 
-function* files(path) {
+function* files(root, path) {
   const stat = statSync(path);
   if (!stat.isDirectory()) {
     yield `${relative(root, path)} ${stat.size} ${stat.mtimeMs}`;
     return;
   }
-  for (const entry of readdirSync(path).sort()) yield* files(join(path, entry));
+  for (const entry of readdirSync(path).sort()) yield* files(root, join(path, entry));
 }
 
-function fingerprint() {
+/** What the build's output depends on, under `root`: every input path with its size and mtime. */
+export function fingerprint(root) {
   const hash = createHash('sha256');
   for (const input of inputs) {
     const path = join(root, input);
-    if (existsSync(path)) for (const line of files(path)) hash.update(`${line}\n`);
+    if (existsSync(path)) for (const line of files(root, path)) hash.update(`${line}\n`);
   }
   return hash.digest('hex');
 }
 
 function buildIfStale() {
-  const before = fingerprint();
+  const before = fingerprint(root);
   const stored = existsSync(stampPath) ? readFileSync(stampPath, 'utf8') : '';
   if (stored === before && existsSync(serverPath)) return;
   console.error('build-if-stale: sources changed since the last build, compiling (npm run build)');
@@ -45,5 +46,8 @@ function buildIfStale() {
   writeFileSync(stampPath, before);
 }
 
-buildIfStale();
-if (process.argv.includes('--start')) await import(pathToFileURL(serverPath).href);
+// Run as a script (npm start), not when a test imports `fingerprint`.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  buildIfStale();
+  if (process.argv.includes('--start')) await import(pathToFileURL(serverPath).href);
+}

@@ -153,8 +153,11 @@ export const reconcileMgetKeysMax = 1000;
 export const reconcilePartitionsPerWorker = 4;
 /** Spans one worker thread works on at once (piscina `concurrentTasksPerWorker`). */
 export const reconcileSpansPerWorkerThread = 2;
-/** piscina `maxQueue`: a run queues all of its partitions at once, and never more. */
-export const reconcileQueueMax = reconcileWorkersMaxLimit * reconcilePartitionsPerWorker;
+/**
+ * piscina `maxQueue`: a run queues all of its partitions at once, and never more; a rebuild (which
+ * shares the pool) may do the same at the same time.
+ */
+export const reconcileQueueMax = 2 * reconcileWorkersMaxLimit * reconcilePartitionsPerWorker;
 /** An idle worker thread (and its connections) goes after this; scheduled runs are minutes apart. */
 export const reconcileWorkerIdleMs = 60_000;
 /** V8 old space per worker: a worker's memory is flat by design, so a leak fails the run, not the process. */
@@ -195,6 +198,16 @@ export const reconcileRemotePollMs = 100;
 /** While another instance holds the run lock: how long to look for its run row, in steps. */
 export const reconcileLockLookupSteps = 40;
 export const reconcileLockLookupStepMs = 50;
+/**
+ * Products one rebuild script call writes (3 Redis commands each: GET the version, SET two keys).
+ * A script blocks Redis while it runs: 1,000 products is about a millisecond, so a sync's
+ * post-commit write never waits longer than that behind a rebuild.
+ */
+export const rebuildScriptRowsMax = 1000;
+/** How often the service looks for its fill marker in Redis (one EXISTS; also on every reconnection). */
+export const redisFillCheckMs = 1000;
+/** After a rebuild the service started by itself failed, it waits this long before the next one. */
+export const rebuildRetryDelayMs = 10_000;
 /** auto_fix takes a run's pending diffs in pages of this many rows. */
 export const autoFixPageRows = 500;
 /** Diff ids in one bulk fix request (POST /api/v1/health/fix): a batch, like the sync batch. */

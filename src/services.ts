@@ -99,6 +99,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
     log,
   });
   metrics.setQueueDepthSource(() => engine.queueDepths());
+  metrics.shardQueueDepthMax.set(config.engine.queue_depth_max);
   const sweeper = startReservationSweeper({
     pool: readPool, engine, metrics, log,
     intervalMs: config.reservations.sweep_interval_ms,
@@ -107,10 +108,14 @@ export async function createServices(config: Config, options: ServicesOptions = 
 
   const reconcileMetrics = createReconcileMetrics(metrics.registry, () => countPendingDiffs(readPool));
   const reconciler = new Reconciler({
-    config, readPool, log, metrics: reconcileMetrics,
+    config, readPool, log, metrics: reconcileMetrics, redis, keys,
     fix: { config, readPool, engine, redis, keys, metrics: reconcileMetrics, log },
   });
-  if (config.inventory.health_check.enable) reconciler.startSchedule(config.durations_ms.health_check_interval);
+  if (config.inventory.health_check.enable) {
+    reconciler.startSchedule(config.durations_ms.health_check_interval);
+    // A Redis that comes back empty is rebuilt from PostgreSQL without waiting for an operator.
+    reconciler.startRedisWatch();
+  }
 
   const ledger = new Ledger({ config, readPool, engine, log, registry: metrics.registry });
   ledger.start();

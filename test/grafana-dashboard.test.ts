@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { createServices, type Services } from '../src/services.js';
 import { parsePrometheusText, samplesOf, valueOf } from './helpers/prometheus-text.js';
+import { metricNamesOf } from './helpers/promql.js';
 import { checkNow, dropRedisKeys, fix, setRedisStock } from './helpers/reconcile-fixtures.js';
 import { createProduct, dropDatabase, sync, testConfig } from './helpers/test-env.js';
 
@@ -27,24 +28,6 @@ interface Panel {
 const dashboard = JSON.parse(readText('grafana/dashboards/inventory-service.json')) as {
   uid: string; panels: Panel[]; templating: { list: { query: { query: string } | string; datasource: { uid: string } }[] };
 };
-
-const promqlWords = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset', 'and', 'or', 'unless', 'inf', 'nan']);
-
-/** Metric names a PromQL expression selects: identifiers that are not functions, keywords, labels or durations. */
-function metricNamesOf(expr: string): string[] {
-  const stripped = expr
-    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
-    .replace(/\{[^}]*\}/g, ' ')
-    .replace(/\[[^\]]*\]/g, ' ')
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
-  const names: string[] = [];
-  for (const match of stripped.matchAll(/(?<![\w.$])[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
-    const following = stripped.slice(match.index + match[0].length).trimStart();
-    if (following.startsWith('(') || promqlWords.has(match[0].toLowerCase())) continue;
-    names.push(match[0]);
-  }
-  return names;
-}
 
 const targets = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel, target })));
 const variableQueries = dashboard.templating.list.map((variable) =>
@@ -113,7 +96,20 @@ describe('the Grafana dashboard against a live /metrics', () => {
     // Product 2 is out of stock; product 1 (99 available) is above the threshold of 10, and its
     // diff of -49 is within alert_threshold (50): a warning.
     expect(samplesOf(scraped, 'inventory_alerts_raised_total').map((s) => `${s.labels.type}:${s.labels.level}=${s.value}`).sort())
-      .toEqual(['diff_alert:warning=1', 'out_of_stock:error=1']);
+      .toEqual(['diff_alert:error=0', 'diff_alert:warning=1', 'low_stock:warning=0', 'out_of_stock:error=1']);
+  });
+
+  it('counts per interval, so bars add up to the total whatever the zoom, and shows webhook deliveries', () => {
+    // increase() over $__rate_interval at each step overlaps the next window: fractional counts that change with zoom.
+    const counting = targets.filter(({ target }) => /\bincrease\(/.test(target.expr) && !/\[5m\]/.test(target.expr));
+    expect(counting.length).toBeGreaterThanOrEqual(5);
+    for (const { panel, target } of counting) {
+      expect(target.expr, panel.title).toContain('[$__interval]');
+      expect((panel as Panel & { interval?: string }).interval, panel.title).toBe('1m');
+    }
+    for (const { target } of targets) expect(target.expr).not.toMatch(/increase\([^)]*\[\$__rate_interval\]/);
+    const used = new Set(targets.flatMap(({ target }) => metricNamesOf(target.expr)));
+    for (const name of ['inventory_webhook_deliveries_total', 'inventory_webhook_outbox_rows']) expect(used.has(name), name).toBe(true);
   });
 
   it('covers what the issue asks for at a glance', () => {

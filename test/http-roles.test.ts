@@ -25,6 +25,7 @@ export const routeRoles: Record<string, { role: Role; request: InjectOptions }> 
   'GET /api/v1/health/check': { role: 'operator', request: { method: 'GET', url: '/api/v1/health/check' } },
   'POST /api/v1/health/trigger': { role: 'operator', request: { method: 'POST', url: '/api/v1/health/trigger' } },
   'POST /api/v1/health/fix/{diffId}': { role: 'operator', request: { method: 'POST', url: '/api/v1/health/fix/1', payload: { fix_type: 'ignore' } } },
+  'POST /api/v1/health/rebuild': { role: 'operator', request: { method: 'POST', url: '/api/v1/health/rebuild' } },
   'POST /api/v1/health/fix': { role: 'operator', request: { method: 'POST', url: '/api/v1/health/fix', payload: { diff_ids: [1], fix_type: 'ignore' } } },
   'POST /api/v1/alerts/{alertId}/ack': { role: 'operator', request: { method: 'POST', url: '/api/v1/alerts/1/ack', payload: { status: 'sent' } } },
   'POST /api/v1/inventory/{productId}/restore': { role: 'operator', request: { method: 'POST', url: '/api/v1/inventory/1/restore', payload: { to_log_id: 1, reason: 'r', operator: 'o' } } },

@@ -2,7 +2,7 @@
  * Proves GET /api/v1/inventory/:productId requests arriving together share one query: 60 concurrent
  * GETs over 30 products (each asked twice) and one missing id are answered correctly — each its own
  * row, the missing one 404 — by at most two `WHERE product_id = ANY($1)` queries, counted on the
- * API pool's connections.
+ * API pool's connections; the naive baseline keeps one query per read.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -40,4 +40,21 @@ it('serves concurrent reads of many products with one query', async () => {
   const reads = named.filter((name) => name === 'inventory_select_coalesced').length;
   expect(reads).toBeGreaterThanOrEqual(1);
   expect(reads).toBeLessThanOrEqual(2);
+});
+
+it('keeps the naive baseline at one query per read, as a user would first write it', async () => {
+  const naive = await startTestApp(testConfig({ engine: { mode: 'naive' } }));
+  try {
+    const ids = [201, 202, 203];
+    for (const productId of ids) await createProduct(naive.app, { product_id: productId, stock: productId });
+    named.length = 0;
+    const answers = await Promise.all([...ids, ...ids].map((productId) =>
+      call<{ stock: number }>(naive.app, 'GET', `/api/v1/inventory/${productId}`)));
+    expect(answers.map((answer) => answer.body.data.stock)).toEqual([...ids, ...ids]);
+    expect(named.filter((name) => name === 'inventory_select_one')).toHaveLength(6);
+    expect(named).not.toContain('inventory_select_coalesced');
+  } finally {
+    await naive.close();
+    await dropDatabase(naive.config);
+  }
 });

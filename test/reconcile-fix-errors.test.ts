@@ -61,7 +61,7 @@ describe('health checker: bad input', () => {
     expect(await redisStock(t.services, 2)).toBe(2500);
     // An ignored diff is counted under its own label, never as a repair.
     const closed = await t.services.metrics.registry.getSingleMetric('inventory_diffs_fixed_total')!.get();
-    expect(closed.values.map((v) => [v.labels.fix_type, v.value])).toEqual([['ignore', 1]]);
+    expect(closed.values.map((v) => [v.labels.fix_type, v.value])).toEqual([['use_db', 0], ['use_redis', 0], ['ignore', 1]]);
   });
 
   it('refuses use_redis for a missing key, and any fix of a fixed diff', async () => {

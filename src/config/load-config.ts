@@ -1,6 +1,7 @@
 /**
- * Loads `config/config.yaml` (or CONFIG_FILE), applies environment overrides, validates the result
- * and checks relations between keys. Any problem throws a `ConfigError` naming the key, and the
+ * Loads `config/config.yaml` (or CONFIG_FILE), applies environment overrides, fills in defaults,
+ * validates the result and checks relations between keys. Every problem found — schema, relations,
+ * environment variables — is thrown at once in one `ConfigError`, each naming its key, and the
  * service does not start.
  */
 import { readFileSync } from 'node:fs';
@@ -37,8 +38,29 @@ export function loadConfig(env: Env = process.env, path = env.CONFIG_FILE ?? def
   } catch (error) {
     throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`);
   }
-  applyEnvOverrides(raw, env);
-  return validateFile(raw, path);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('the file is not a YAML mapping', path);
+  dropEmptyKeys(raw as Record<string, unknown>);
+  const envProblems = applyEnvOverrides(raw as Record<string, unknown>, env);
+  let config: Config;
+  try {
+    config = validateFile(raw, path);
+  } catch (error) {
+    if (!(error instanceof ConfigError) || envProblems.length === 0) throw error;
+    throw new ConfigError([...envProblems, ...error.problems], path);
+  }
+  if (envProblems.length > 0) throw new ConfigError(envProblems, path);
+  return config;
+}
+
+/**
+ * A key written with no value (`server:` whose keys are all commented out, `password:`) is YAML
+ * null: it is taken as left out, so its default applies, rather than refused as "must be object".
+ */
+function dropEmptyKeys(mapping: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(mapping)) {
+    if (value === null) delete mapping[key];
+    else if (typeof value === 'object' && !Array.isArray(value)) dropEmptyKeys(value as Record<string, unknown>);
+  }
 }
 
 /**
@@ -66,7 +88,7 @@ function validateFile(raw: unknown, source?: string): Config {
   const problems = [...relationProblems(file), ...webhookProblems(file)];
   const durations = parseDurations(file, problems);
   if (problems.length > 0) throw new ConfigError(problems, source);
-  return Object.assign(file, { durations_ms: durations! });
+  return Object.assign(file, { durations_ms: durations });
 }
 
 function unique(values: string[]): string[] {
@@ -126,8 +148,8 @@ function relationProblems(config: ConfigFile): string[] {
   return problems;
 }
 
-/** The duration keys in milliseconds, parsed here once; a bad one is added to `problems`. */
-function parseDurations(config: ConfigFile, problems: string[]): ConfigDurationsMs | undefined {
+/** The duration keys in milliseconds, parsed here once; a bad one is added to `problems` (and read as 0, never used). */
+function parseDurations(config: ConfigFile, problems: string[]): ConfigDurationsMs {
   const parse = (value: string, key: string): number => {
     try {
       return durationMs(value, key);
@@ -137,11 +159,10 @@ function parseDurations(config: ConfigFile, problems: string[]): ConfigDurations
       return 0;
     }
   };
-  const durations = {
+  return {
     health_check_interval: parse(config.inventory.health_check.interval, 'inventory.health_check.interval'),
     history_maintenance_interval: parse(config.history.maintenance_interval, 'history.maintenance_interval'),
   };
-  return problems.length === 0 ? durations : undefined;
 }
 
 /** Webhook entries that could not be told apart or retried sensibly. */
@@ -170,33 +191,41 @@ export function durationMs(value: string, key: string): number {
   return ms;
 }
 
-function applyEnvOverrides(raw: unknown, env: Env): void {
-  if (typeof raw !== 'object' || raw === null) throw new ConfigError('the file is not a YAML mapping');
-  const config = raw as Record<string, Record<string, unknown>>;
-  const set = (section: string, key: string, value: unknown) => {
-    config[section] ??= {};
-    config[section][key] = value;
+/** Writes the environment's overrides into the raw file; returns the variables that are invalid. */
+function applyEnvOverrides(config: Record<string, unknown>, env: Env): string[] {
+  const problems: string[] = [];
+  /** Sets the key at a dotted path, creating sections; skipped where the file has no mapping (the schema says so). */
+  const set = (path: string, value: unknown) => {
+    const keys = path.split('.');
+    let node = config;
+    for (const key of keys.slice(0, -1)) {
+      node[key] ??= {};
+      const next = node[key];
+      if (typeof next !== 'object' || next === null || Array.isArray(next)) return;
+      node = next as Record<string, unknown>;
+    }
+    node[keys.at(-1)!] = value;
   };
-  const postgres = () => ((config.database ??= {}).postgres ??= {}) as Record<string, unknown>;
-  const integerFrom = (name: string, value: string): number => {
-    if (!/^[0-9]+$/.test(value)) throw new ConfigError(`environment variable ${name} must be an integer, got '${value}'`);
-    return Number(value);
+  const setInteger = (path: string, name: string) => {
+    const value = env[name];
+    if (!value) return;
+    if (/^[0-9]+$/.test(value)) set(path, Number(value));
+    else problems.push(`environment variable ${name} must be an integer, got '${value}'`);
   };
-  if (env.PORT) set('server', 'port', integerFrom('PORT', env.PORT));
-  if (env.HOST) set('server', 'host', env.HOST);
-  if (env.AUTH_TOKEN !== undefined) set('server', 'auth_token', env.AUTH_TOKEN);
+  setInteger('server.port', 'PORT');
+  if (env.HOST) set('server.host', env.HOST);
+  if (env.AUTH_TOKEN !== undefined) set('server.auth_token', env.AUTH_TOKEN);
   for (const role of ['sync', 'operator', 'read'] as const) {
     const token = env[`AUTH_TOKEN_${role.toUpperCase()}`];
-    if (token === undefined) continue;
-    const auth = ((config.server ??= {}).auth ??= {}) as Record<string, Record<string, unknown>>;
-    (auth.tokens ??= {})[role] = token;
+    if (token !== undefined) set(`server.auth.tokens.${role}`, token);
   }
-  if (env.DATABASE_URL) postgres().url = env.DATABASE_URL;
-  if (env.DATABASE_POOL_MAX) postgres().pool_max = integerFrom('DATABASE_POOL_MAX', env.DATABASE_POOL_MAX);
-  if (env.REDIS_URL) set('redis', 'url', env.REDIS_URL);
-  if (env.REDIS_MODE) set('redis', 'mode', env.REDIS_MODE);
-  if (env.REDIS_KEY_PREFIX !== undefined) set('redis', 'key_prefix', env.REDIS_KEY_PREFIX);
-  if (env.ENGINE_MODE) set('engine', 'mode', env.ENGINE_MODE);
-  if (env.ENGINE_SHARDS) set('engine', 'shards', integerFrom('ENGINE_SHARDS', env.ENGINE_SHARDS));
-  if (env.LOG_LEVEL) set('logging', 'level', env.LOG_LEVEL);
+  if (env.DATABASE_URL) set('database.postgres.url', env.DATABASE_URL);
+  setInteger('database.postgres.pool_max', 'DATABASE_POOL_MAX');
+  if (env.REDIS_URL) set('redis.url', env.REDIS_URL);
+  if (env.REDIS_MODE) set('redis.mode', env.REDIS_MODE);
+  if (env.REDIS_KEY_PREFIX !== undefined) set('redis.key_prefix', env.REDIS_KEY_PREFIX);
+  if (env.ENGINE_MODE) set('engine.mode', env.ENGINE_MODE);
+  setInteger('engine.shards', 'ENGINE_SHARDS');
+  if (env.LOG_LEVEL) set('logging.level', env.LOG_LEVEL);
+  return problems;
 }

@@ -15,7 +15,8 @@ export interface EngineTotals {
 
 export async function engineTotals(metrics: Metrics): Promise<EngineTotals> {
   const [syncs, flushes, batchSize] = await Promise.all([metrics.syncRequests.get(), metrics.flushes.get(), metrics.flushOps.get()]);
-  const byResult = countsBy(syncs.values, 'result');
+  // Every known result has a series from the start (at 0, for Prometheus); the answer lists those that happened.
+  const byResult = Object.fromEntries(Object.entries(countsBy(syncs.values, 'result')).filter(([, count]) => count > 0));
   const syncTotal = sum(Object.values(byResult));
   const succeeded = sum(Object.entries(byResult).filter(([result]) => successfulResults.has(result)).map(([, count]) => count));
   const byOutcome = countsBy(flushes.values, 'outcome');

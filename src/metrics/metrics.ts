@@ -21,6 +21,8 @@ export interface Metrics {
   readonly redisWriteFailures: Counter;
   readonly reservationsExpired: Counter;
   readonly shardQueueDepth: Gauge<'shard'>;
+  /** `engine.queue_depth_max`: an alert compares the depth with it (prometheus/alerts.yml). */
+  readonly shardQueueDepthMax: Gauge;
   /** Every HTTP answer, by method, route pattern (never the raw URL) and status code. */
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
   /** Where the queue-depth gauge reads its values at scrape time. */
@@ -28,6 +30,17 @@ export interface Metrics {
   /** Counts one answered sync op and its latency: the hot-path form of the two metrics above. */
   recordSync(result: string, seconds: number): void;
 }
+
+/**
+ * Every result a stock change can end with (`success`, `replayed`, or its refusal code in lower
+ * case): each series starts at 0, so `rate()` and the dashboard see a rare code's first occurrence.
+ */
+export const syncResultsKnown = [
+  'success', 'replayed', 'insufficient_stock', 'max_stock_exceeded', 'version_conflict', 'idempotency_conflict',
+  'inventory_not_found', 'inventory_locked', 'inventory_inactive', 'validation_error', 'overloaded', 'shutting_down',
+  'database_unavailable', 'commit_outcome_unknown', 'operation_rejected', 'internal_error', 'reservation_not_found',
+  'reservation_exists', 'reservation_not_pending', 'reservation_expired', 'reservation_not_expired',
+] as const;
 
 export interface MetricsOptions {
   /** prom-client's process metrics; off for the extra apps tests build. */
@@ -93,6 +106,11 @@ export function createMetrics(options: MetricsOptions): Metrics {
         for (const [shard, depth] of queueDepths().entries()) this.set({ shard: String(shard) }, depth);
       },
     }),
+    shardQueueDepthMax: new Gauge({
+      name: 'inventory_shard_queue_depth_max',
+      help: 'Operations one shard may hold (engine.queue_depth_max); beyond it syncs are refused with 503 OVERLOADED.',
+      registers: [registry],
+    }),
     httpRequestDuration: new Histogram({
       name: 'inventory_http_request_duration_seconds',
       help: 'Time from a request arriving to its answer being sent, by method, route pattern and status code.',
@@ -112,6 +130,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   };
   // Series with known label values start at 0, so rate() and the dashboard see them before the first event.
   for (const outcome of ['committed', 'rolled_back', 'connection_lost']) metrics.flushes.inc({ outcome }, 0);
+  for (const result of syncResultsKnown) metrics.syncRequests.inc({ result }, 0);
   for (const reason of ['version_moved', 'stored_key', 'duplicate_key', 'deadlock', 'isolated']) metrics.flushReplans.inc({ reason }, 0);
   return metrics;
 }

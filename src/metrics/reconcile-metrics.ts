@@ -15,6 +15,17 @@ export type FixSource = (typeof fixSources)[number];
 export const fixOutcomes = ['applied', 'stale', 'exceeded', 'failed'] as const;
 export type FixOutcome = (typeof fixOutcomes)[number];
 
+/** Label values the health checker's counters start with at 0 (see `fixAttempts` below for why). */
+export const runOutcomes = ['completed', 'failed', 'aborted'] as const;
+export const fixTypes = ['use_db', 'use_redis', 'ignore'] as const;
+/** Why a rebuild ran: an operator asked, or the service found Redis empty. */
+export const rebuildTriggers = ['manual', 'redis_empty'] as const;
+export const rebuildKeyResults = ['written', 'skipped'] as const;
+/** The (type, level) pairs src/alerts/alert-rules.ts raises. */
+export const alertKindsKnown = [
+  ['low_stock', 'warning'], ['out_of_stock', 'error'], ['diff_alert', 'warning'], ['diff_alert', 'error'],
+] as const;
+
 export interface ReconcileMetrics {
   /** Runs by outcome: completed, failed, aborted. */
   readonly runs: Counter<'outcome'>;
@@ -30,6 +41,13 @@ export interface ReconcileMetrics {
   readonly fixAttempts: Counter<'source' | 'outcome'>;
   readonly diffsPending: Gauge;
   readonly alertsRaised: Counter<'type' | 'level'>;
+  /** Rebuilds of Redis from PostgreSQL by trigger and outcome. */
+  readonly rebuilds: Counter<'trigger' | 'outcome'>;
+  /** Keys rebuilds wrote, and left alone (Redis held a newer version; seckill: the key existed). */
+  readonly rebuildKeys: Counter<'result'>;
+  readonly lastRebuildDuration: Gauge;
+  /** Times this instance found the fill marker gone (Redis came back empty or was flushed). */
+  readonly redisEmptyDetected: Counter;
 }
 
 /** `pendingDiffs` is read at scrape time (the count lives in PostgreSQL, shared by instances). */
@@ -41,7 +59,7 @@ export function createReconcileMetrics(registry: Registry, pendingDiffs: () => P
   });
   // Every series exists at 0 from the start, so rate() and increase() see the first attempt.
   for (const source of fixSources) for (const outcome of fixOutcomes) fixAttempts.inc({ source, outcome }, 0);
-  return {
+  const metrics: ReconcileMetrics = {
     fixAttempts,
     runs: new Counter({
       name: 'inventory_reconcile_runs_total',
@@ -97,5 +115,31 @@ export function createReconcileMetrics(registry: Registry, pendingDiffs: () => P
       help: 'Alerts raised (not counting ones already pending for the product and type), by type and level.',
       labelNames: ['type', 'level'], registers: [registry],
     }),
+    rebuilds: new Counter({
+      name: 'inventory_rebuild_runs_total',
+      help: 'Rebuilds of Redis from PostgreSQL this instance executed, by trigger (manual, redis_empty) and outcome.',
+      labelNames: ['trigger', 'outcome'], registers: [registry],
+    }),
+    rebuildKeys: new Counter({
+      name: 'inventory_rebuild_keys_total',
+      help: 'Stock keys rebuilds wrote (result=written) or left alone (result=skipped: Redis held a newer version, or in seckill mode the key existed).',
+      labelNames: ['result'], registers: [registry],
+    }),
+    lastRebuildDuration: new Gauge({
+      name: 'inventory_rebuild_last_duration_seconds',
+      help: 'Duration of the most recent finished rebuild of this instance.',
+      registers: [registry],
+    }),
+    redisEmptyDetected: new Counter({
+      name: 'inventory_redis_empty_detected_total',
+      help: 'Times this instance found its fill marker gone from Redis (restarted empty or flushed) and started a rebuild.',
+      registers: [registry],
+    }),
   };
+  for (const outcome of runOutcomes) metrics.runs.inc({ outcome }, 0);
+  for (const fix_type of fixTypes) metrics.diffsFixed.inc({ fix_type }, 0);
+  for (const [type, level] of alertKindsKnown) metrics.alertsRaised.inc({ type, level }, 0);
+  for (const trigger of rebuildTriggers) for (const outcome of runOutcomes) metrics.rebuilds.inc({ trigger, outcome }, 0);
+  for (const result of rebuildKeyResults) metrics.rebuildKeys.inc({ result }, 0);
+  return metrics;
 }

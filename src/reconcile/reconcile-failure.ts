@@ -48,3 +48,8 @@ export function detailOf(error: unknown): string {
   }
   return parts.join(': ');
 }
+
+/** A run's `abort` is aborted by shutdown (SHUTTING_DOWN) or by the loss of the lock's connection. */
+export function abortReason(reason: unknown): FailureReason {
+  return reasonOf(reason) === 'aborted by shutdown' ? 'aborted by shutdown' : 'run lock lost';
+}

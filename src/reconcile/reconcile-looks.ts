@@ -12,6 +12,7 @@ import {
   selectActiveRows, upsertDiffs, type DiffToRecord, type FreshRowRecord,
 } from '../store/postgres/reconcile-scan-queries.js';
 import type { RedisClient } from '../store/redis/redis-client.js';
+import type { StockCacheWriter } from '../store/redis/stock-cache.js';
 import type { StockKeys } from '../store/redis/stock-keys.js';
 import { diffOf, judgeSecondLook, judgeSettlingLook, parseRedisStock } from './reconcile-compare.js';
 import { failAs } from './reconcile-failure.js';
@@ -26,6 +27,8 @@ export interface WorkerClients {
   write: pg.Client;
   redis: RedisClient;
   keys: StockKeys;
+  /** The service's own version-guarded writes (a rebuild writes through them). */
+  cache: StockCacheWriter;
 }
 
 /** A candidate waiting for its settling look. */

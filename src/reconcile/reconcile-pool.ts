@@ -6,14 +6,23 @@ import { Piscina } from 'piscina';
 import { assert } from '../assert.js';
 import * as limits from '../limits.js';
 import { workerEntry } from '../worker-entry.js';
-import type { PartitionOutcome, PartitionTask, WorkerSetup } from './reconcile-types.js';
+import type { PartitionOutcome, PartitionTask, RebuildOutcome, RebuildTask, WorkerSetup } from './reconcile-types.js';
 
-export type ReconcilePool = Piscina<PartitionTask, PartitionOutcome>;
+/** One pool for both kinds of run: the worker file exports a function for each. */
+export type ReconcilePool = Piscina<PartitionTask | RebuildTask, PartitionOutcome | RebuildOutcome>;
+
+export function runScan(pool: ReconcilePool, task: PartitionTask, signal: AbortSignal): Promise<PartitionOutcome> {
+  return pool.run(task, { signal }) as Promise<PartitionOutcome>;
+}
+
+export function runRebuild(pool: ReconcilePool, task: RebuildTask, signal: AbortSignal): Promise<RebuildOutcome> {
+  return pool.run(task, { signal, name: 'rebuildPartition' }) as Promise<RebuildOutcome>;
+}
 
 export function createReconcilePool(setup: WorkerSetup, threads: number): ReconcilePool {
   assert(Number.isInteger(threads) && threads >= 1 && threads <= limits.reconcileWorkersMaxLimit);
   const entry = workerEntry('reconcile-worker', import.meta.url);
-  return new Piscina<PartitionTask, PartitionOutcome>({
+  return new Piscina<PartitionTask | RebuildTask, PartitionOutcome | RebuildOutcome>({
     filename: entry.filename,
     execArgv: entry.execArgv,
     workerData: setup,

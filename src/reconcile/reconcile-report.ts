@@ -124,10 +124,10 @@ export async function buildReport(pool: pg.Pool, run: RunRow, liveScannedRows: n
   const durationMs = Math.max(0, endMs - run.started_at.getTime());
   const scanned = liveScannedRows ?? run.scanned_rows;
   return {
-    run_id: run.run_id, status: run.status, trigger: run.trigger, instance: run.instance,
+    run_id: run.run_id, kind: run.kind, status: run.status, trigger: run.trigger, instance: run.instance,
     started_at: run.started_at, finished_at: run.finished_at,
     scanned, candidates: run.candidates, settling: run.settling, moved: run.moved, diffs_found: run.diffs_found, alerts_raised: run.alerts_raised,
-    auto_fixed: run.auto_fixed, duration_ms: durationMs,
+    auto_fixed: run.auto_fixed, keys_written: run.keys_written, keys_skipped: run.keys_skipped, duration_ms: durationMs,
     rows_per_second: durationMs > 0 ? Math.round((scanned * 1000) / durationMs) : 0,
     error: run.error,
     diffs: await selectRunDiffs(pool, run.run_id, limits.reconcileReportDiffsMax),

@@ -4,7 +4,6 @@
  * row and progress up to date. One run at a time per database: the advisory lock decides who runs,
  * and the others answer with the running run's id.
  */
-import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
@@ -15,21 +14,25 @@ import * as limits from '../limits.js';
 import { settledWithin } from '../timeout.js';
 import type { ReconcileMetrics } from '../metrics/reconcile-metrics.js';
 import {
-  closeAbandonedRuns, finishRun, insertRun, selectActiveIdSpan, selectLastRun, selectRun, selectRunningRun,
-  updateRunProgress, type RunRow, type RunStatus, type RunTrigger,
+  finishRun, selectLastRun, selectRun, type RunRow, type RunStatus, type RunTrigger,
 } from '../store/postgres/reconcile-run-queries.js';
 import { selectFixableDiffIds } from '../store/postgres/diff-queries.js';
 import type { DiffRow } from '../store/postgres/diff-queries.js';
+import type { RedisClient } from '../store/redis/redis-client.js';
+import type { StockKeys } from '../store/redis/stock-keys.js';
 import type { FixDeps, FixRequest } from './diff-fixes.js';
 import { attemptFix } from './fix-attempts.js';
 import { fixDiffs, type BulkFixRequest, type BulkFixResult } from './diff-fix-bulk.js';
-import { tryRunLock, type RunLock } from './reconcile-lock.js';
-import { createReconcilePool, type ReconcilePool } from './reconcile-pool.js';
-import { failAs, reasonOf, RunFailure, type FailureReason } from './reconcile-failure.js';
+import type { RunLock } from './reconcile-lock.js';
+import { createReconcilePool, runScan, type ReconcilePool } from './reconcile-pool.js';
+import { abortReason, failAs, reasonOf, type FailureReason } from './reconcile-failure.js';
 import {
-  buildReport, logRunEnd, logRunNotes, recordRunMetrics, scanSettings, splitSpan, summarise, type RunReport,
+  buildReport, logRunEnd, logRunNotes, recordRunMetrics, scanSettings, summarise, type RunReport,
 } from './reconcile-report.js';
-import type { PartitionOutcome, PartitionResult } from './reconcile-types.js';
+import type { PartitionResult } from './reconcile-types.js';
+import { Rebuilder, type RebuildTrigger } from './rebuild-runner.js';
+import { watchRedisFill, type RedisFillWatch } from './redis-fill-watch.js';
+import { claimRun, resultOf, runSpans, startProgressTicker, type ActiveRun, type StartedRun } from './run-lifecycle.js';
 
 export interface ReconcilerDeps {
   config: Config;
@@ -37,33 +40,29 @@ export interface ReconcilerDeps {
   log: Logger;
   metrics: ReconcileMetrics;
   fix: FixDeps;
+  /** The service's Redis client and keys: the rebuild's fill marker. */
+  redis: RedisClient;
+  keys: StockKeys;
 }
 
-interface ActiveRun {
-  readonly runId: string;
-  readonly startedAtMs: number;
-  /** BigInt64Array(1) over a SharedArrayBuffer: rows scanned, added to by the workers. */
-  readonly progress: BigInt64Array;
-  readonly abort: AbortController;
-  done: Promise<void>;
-}
-
-export interface StartedRun { runId: string; joined: boolean }
+export type { StartedRun } from './run-lifecycle.js';
 
 export class Reconciler {
   private readonly pool: ReconcilePool;
   private readonly instance = `${hostname()}:${process.pid}`;
+  /** Rebuilds of Redis share the worker threads (and their connections) with the runs. */
+  private readonly rebuilder: Rebuilder;
+  private watch: RedisFillWatch | null = null;
   private active: ActiveRun | null = null;
   private starting: Promise<StartedRun> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private lastFailure: FailureReason | null = null;
-  /** A progress write still in flight: the next tick skips rather than piling up. */
-  private progressWriting = false;
 
   constructor(private readonly deps: ReconcilerDeps) {
     const { config } = deps;
     this.pool = createReconcilePool({ postgres: config.database.postgres, redis: config.redis }, config.inventory.health_check.workers);
+    this.rebuilder = new Rebuilder({ ...deps, pool: this.pool }, this.instance);
   }
 
   /**
@@ -79,9 +78,23 @@ export class Reconciler {
     return this.starting;
   }
 
-  /** The run's report, after waiting up to `waitMs` for it to finish; null for an unknown run. */
+  /** Starts a rebuild of Redis from PostgreSQL, or returns the one already going. */
+  rebuild(trigger: RebuildTrigger, traceId: string | null = null): Promise<StartedRun> {
+    if (this.closed) return Promise.reject(errors.shuttingDown());
+    return this.rebuilder.start(trigger, traceId);
+  }
+
+  /**
+   * Watches Redis for the loss of the fill marker (a restart that came back empty, a flush) and
+   * rebuilds by itself: at once, on every reconnection, and every `limits.redisFillCheckMs`.
+   */
+  startRedisWatch(): void {
+    this.watch ??= watchRedisFill({ ...this.deps, rebuilder: this.rebuilder });
+  }
+
+  /** The run's report (a reconciliation run or a rebuild), after waiting up to `waitMs` for it to finish; null for an unknown run. */
   async report(runId: string, waitMs = 0): Promise<RunReport | null> {
-    const local = this.active?.runId === runId ? this.active : null;
+    const local = this.active?.runId === runId ? this.active : this.rebuilder.activeRun(runId);
     const deadline = Date.now() + waitMs;
     if (local !== null && waitMs > 0) await settledWithin(local.done, waitMs);
     let row = await selectRun(this.deps.readPool, runId);
@@ -90,13 +103,13 @@ export class Reconciler {
       row = await selectRun(this.deps.readPool, runId);
     }
     if (row === null) return null;
-    const live = this.active?.runId === runId && row.status === 'running' ? Number(Atomics.load(this.active.progress, 0)) : null;
+    const live = local !== null && row.status === 'running' ? Number(Atomics.load(local.progress, 0)) : null;
     return buildReport(this.deps.readPool, row, live);
   }
 
   /** The most recent run of any instance, without its diffs (for the service stats). */
   lastRun(): Promise<RunRow | null> {
-    return selectLastRun(this.deps.readPool);
+    return selectLastRun(this.deps.readPool, 'reconcile');
   }
 
   /** An operator's fix of one diff (counted as a manual attempt). */
@@ -134,6 +147,8 @@ export class Reconciler {
   async close(): Promise<void> {
     this.closed = true;
     this.stopSchedule();
+    this.watch?.stop();
+    await this.rebuilder.close();
     await this.starting?.catch(() => {});
     const run = this.active;
     if (run !== null) {
@@ -144,37 +159,15 @@ export class Reconciler {
   }
 
   private async begin(trigger: RunTrigger, traceId: string | null): Promise<StartedRun> {
-    const { config, readPool } = this.deps;
-    for (let step = 0; step < limits.reconcileLockLookupSteps; step += 1) {
-      const abort = new AbortController();
-      const lock = await tryRunLock(config.database.postgres, (error) => abort.abort(error));
-      if (lock !== null) {
-        const runId = randomUUID();
-        try {
-          const abandoned = await closeAbandonedRuns(readPool);
-          if (abandoned > 0) this.deps.log.warn({ abandoned }, 'closed reconciliation runs left running by a stopped instance');
-          await insertRun(readPool, runId, trigger, this.instance);
-        } catch (error) {
-          await lock.release();
-          throw error;
-        }
-        this.launch(runId, trigger, lock, abort, traceId);
-        return { runId, joined: false };
-      }
-      const running = await selectRunningRun(readPool);
-      if (running !== null) return { runId: running.run_id, joined: true };
-      await sleep(limits.reconcileLockLookupStepMs);
-    }
-    throw errors.overloaded('another instance holds the reconciliation lock but shows no running run');
+    const claim = await claimRun(this.deps, 'reconcile', trigger, this.instance);
+    if (claim.joined) return { runId: claim.runId, joined: true };
+    this.launch(claim.run, trigger, claim.lock, traceId);
+    return { runId: claim.run.runId, joined: false };
   }
 
-  private launch(runId: string, trigger: RunTrigger, lock: RunLock, abort: AbortController, traceId: string | null): void {
-    const run: ActiveRun = {
-      runId, startedAtMs: performance.now(), abort, done: Promise.resolve(),
-      progress: new BigInt64Array(new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT)),
-    };
+  private launch(run: ActiveRun, trigger: RunTrigger, lock: RunLock, traceId: string | null): void {
     this.active = run;
-    this.deps.log.info({ run_id: runId, trigger, ...(traceId === null ? {} : { trace_id: traceId }) }, 'reconciliation run started');
+    this.deps.log.info({ run_id: run.runId, trigger, ...(traceId === null ? {} : { trace_id: traceId }) }, 'reconciliation run started');
     run.done = this.execute(run).finally(async () => {
       this.active = null;
       await lock.release();
@@ -187,7 +180,7 @@ export class Reconciler {
     let outcome: Exclude<RunStatus, 'running'> = 'completed';
     let failure: FailureReason | null = null;
     let autoFixed = 0;
-    const ticker = setInterval(() => void this.reportProgress(run), limits.reconcileProgressIntervalMs);
+    const stopTicker = startProgressTicker(this.deps, run, 'reconciliation');
     try {
       summary = summarise(await this.scanAll(run));
       logRunNotes(log, run.runId, summary);
@@ -199,7 +192,7 @@ export class Reconciler {
       if (outcome === 'aborted') log.warn({ err: error, run_id: run.runId, reason: failure }, 'reconciliation run aborted');
       else log.error({ err: error, run_id: run.runId, reason: failure }, 'reconciliation run failed');
     } finally {
-      clearInterval(ticker);
+      stopTicker();
     }
     this.lastFailure = outcome === 'failed' ? failure : null;
     const durationMs = performance.now() - run.startedAtMs;
@@ -216,25 +209,11 @@ export class Reconciler {
     logRunEnd(log, run.runId, outcome, durationMs, summary, autoFixed);
   }
 
-  private async scanAll(run: ActiveRun): Promise<PartitionResult[]> {
-    const { config, readPool } = this.deps;
-    const span = await failAs('database error', selectActiveIdSpan(readPool));
-    if (span === null) return [];
-    const spans = splitSpan(span.min, span.max, config.inventory.health_check.workers * limits.reconcilePartitionsPerWorker);
+  private scanAll(run: ActiveRun): Promise<PartitionResult[]> {
+    const { config } = this.deps;
     const settings = scanSettings(config);
-    // Stops the other spans once one has failed; `run.abort` is kept for shutdown and a lost lock,
-    // so the run's outcome says which of the two happened.
-    const stopSpans = new AbortController();
-    const signal = AbortSignal.any([run.abort.signal, stopSpans.signal]);
-    const tasks = spans.map(async (productSpan) => resultOf(await this.pool.run(
-      { runId: run.runId, ...productSpan, settings, progress: run.progress.buffer as SharedArrayBuffer }, { signal })));
-    try {
-      return await Promise.all(tasks);
-    } catch (error) {
-      stopSpans.abort(error);
-      await Promise.allSettled(tasks);
-      throw error;
-    }
+    return runSpans(this.deps, run, config.inventory.health_check.workers * limits.reconcilePartitionsPerWorker, async (span, signal) =>
+      resultOf(await runScan(this.pool, { runId: run.runId, ...span, settings, progress: run.progress.buffer as SharedArrayBuffer }, signal)));
   }
 
   private async autoFix(runId: string): Promise<number> {
@@ -254,26 +233,4 @@ export class Reconciler {
       afterId = ids.at(-1)!;
     }
   }
-
-  private async reportProgress(run: ActiveRun): Promise<void> {
-    if (this.progressWriting) return;
-    this.progressWriting = true;
-    const scannedRows = Number(Atomics.load(run.progress, 0));
-    const elapsedMs = performance.now() - run.startedAtMs;
-    const rowsPerSecond = Math.round((scannedRows * 1000) / Math.max(elapsedMs, 1));
-    this.deps.log.info({ run_id: run.runId, scanned_rows: scannedRows, rows_per_second: rowsPerSecond }, 'reconciliation progress');
-    await updateRunProgress(this.deps.readPool, run.runId, scannedRows).catch(() => {});
-    this.progressWriting = false;
-  }
-}
-
-/** A span's answer as a result, or its failure thrown with the worker's reason and raw text. */
-function resultOf(outcome: PartitionOutcome): PartitionResult {
-  if (outcome.ok) return outcome.result;
-  throw new RunFailure(outcome.reason, new Error(outcome.detail));
-}
-
-/** `run.abort` is aborted by shutdown (SHUTTING_DOWN) or by the loss of the lock's connection. */
-function abortReason(reason: unknown): FailureReason {
-  return reasonOf(reason) === 'aborted by shutdown' ? 'aborted by shutdown' : 'run lock lost';
 }

@@ -82,6 +82,28 @@ export function emptyPartitionResult(): PartitionResult {
  * What a task answers. A failure is data rather than a thrown error: an error crossing the thread
  * boundary keeps only its message, and the run needs the reason apart from the raw text.
  */
-export type PartitionOutcome =
-  | { ok: true; result: PartitionResult }
+export type WorkerOutcome<Result> =
+  | { ok: true; result: Result }
   | { ok: false; reason: FailureReason; detail: string };
+
+export type PartitionOutcome = WorkerOutcome<PartitionResult>;
+
+/** One rebuild task: write the active products with `fromProductId <= product_id < toProductId` to Redis. */
+export interface RebuildTask {
+  runId: string;
+  fromProductId: number;
+  toProductId: number;
+  chunkRows: number;
+  /** Products per script call (`limits.rebuildScriptRowsMax`). */
+  scriptRows: number;
+  /** BigInt64Array(1): rows read so far by every worker of the rebuild. */
+  progress: SharedArrayBuffer;
+}
+
+export interface RebuildResult {
+  scannedRows: number;
+  /** Products whose keys were written; the others were skipped (Redis held a newer version, or seckill's live key). */
+  keysWritten: number;
+}
+
+export type RebuildOutcome = WorkerOutcome<RebuildResult>;

@@ -99,6 +99,14 @@ describe('docker-compose.yml', () => {
     expect(portsOf('prometheus')).toEqual([[9090, 9090]]);
   });
 
+  it('has Prometheus load the alerting rules, mounted where prometheus.yml names them', () => {
+    const configFile = service('prometheus').command!.find((arg) => arg.startsWith('--config.file='))!.split('=')[1]!;
+    const { rule_files: ruleFiles } = parseYaml(readText('prometheus/prometheus.yml')) as { rule_files: string[] };
+    expect(ruleFiles).toEqual(['alerts.yml']);
+    // Relative rule files resolve against the config file's directory.
+    expect(mountOf('prometheus', './prometheus/alerts.yml')).toBe(`${configFile.slice(0, configFile.lastIndexOf('/'))}/alerts.yml`);
+  });
+
   it('has Grafana load the repository\'s datasource and dashboard', () => {
     const provisioning = mountOf('grafana', './grafana/provisioning');
     expect(provisioning).toBe('/etc/grafana/provisioning');

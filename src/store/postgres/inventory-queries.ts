@@ -33,6 +33,16 @@ export function selectInventory(pool: pg.Pool, productId: number): Promise<Inven
   return reads.read(productId);
 }
 
+/** One row by product id, one query per call: the naive engine's read (the benchmark baseline). */
+export async function selectInventoryAlone(pool: pg.Pool, productId: number): Promise<InventoryRow | null> {
+  const result = await pool.query<InventoryRow>({
+    name: 'inventory_select_one',
+    text: `SELECT ${inventoryColumns} FROM inventories WHERE product_id = $1`,
+    values: [productId],
+  });
+  return result.rows[0] ?? null;
+}
+
 interface Waiter { resolve(row: InventoryRow | null): void; reject(error: unknown): void }
 
 const coalescedReads = new WeakMap<pg.Pool, CoalescedReads>();

@@ -29,7 +29,7 @@ export function redisOptions(config: RedisConfig): RedisOptions {
 }
 
 /** Script commands defined with a variable number of keys (see `stock-cache.ts`). */
-export const clusterScriptCommands = ['setStocksIfNotOlder', 'incrementStocks'];
+export const clusterScriptCommands = ['setStocksIfNotOlder', 'setStocksIfMissing', 'incrementStocks'];
 
 /** Pause before reconnection attempt `attempt` (1, 2, …): growing, capped. */
 function reconnectDelayMs(attempt: number): number {

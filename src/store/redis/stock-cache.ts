@@ -29,6 +29,22 @@ for i = 1, #KEYS, 2 do
 end
 return written`;
 
+/**
+ * KEYS and ARGV as for `setIfNotOlderLua`. seckill mode's rebuild: a pair is written only where
+ * the stock key is missing, since a key that exists is the front end's live counter (it may be
+ * deducting from it right now). Returns how many pairs were written.
+ */
+const setIfMissingLua = `
+local written = 0
+for i = 1, #KEYS, 2 do
+  if redis.call('EXISTS', KEYS[i]) == 0 then
+    redis.call('SET', KEYS[i], ARGV[i])
+    redis.call('SET', KEYS[i + 1], ARGV[i + 1])
+    written = written + 1
+  end
+end
+return written`;
+
 /** KEYS: stock₁, stock₂, … ARGV: increment₁, increment₂, … */
 const incrementLua = `
 for i = 1, #KEYS do redis.call('INCRBY', KEYS[i], ARGV[i]) end
@@ -36,6 +52,7 @@ return #KEYS`;
 
 interface StockCacheCommands {
   setStocksIfNotOlder(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number>;
+  setStocksIfMissing(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number>;
   incrementStocks(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number>;
 }
 
@@ -54,30 +71,46 @@ export interface StockCacheWriter {
   afterCommit(writes: readonly CacheWrite[]): Promise<void>;
   /** Unconditional write of the DB value (warm-up on create, fixes), still never over a newer version. */
   writeAvailable(productId: number, available: number, version: number): Promise<void>;
+  /**
+   * A rebuild's write of rows read from PostgreSQL: `cache` mode as after a commit (never over a
+   * newer version, so a sync committing meanwhile is never overwritten by this older reading);
+   * `seckill` mode only where the stock key is missing. Returns how many products were written.
+   */
+  rebuild(rows: readonly StockRow[]): Promise<number>;
 }
+
+/** A product's available stock at one row version. */
+export interface StockRow { productId: number; available: number; version: number }
 
 export function createStockCacheWriter(client: RedisClient, keys: StockKeys, mode: RedisMode): StockCacheWriter {
   client.defineCommand('setStocksIfNotOlder', { lua: setIfNotOlderLua });
+  client.defineCommand('setStocksIfMissing', { lua: setIfMissingLua });
   client.defineCommand('incrementStocks', { lua: incrementLua });
   const commands = client as unknown as StockCacheCommands;
-  const bySlot = client instanceof Cluster ? groupBySlot : oneGroup;
+  const cluster = client instanceof Cluster;
+  const bySlot = <T extends { productId: number }>(writes: readonly T[]): (readonly T[])[] =>
+    cluster ? groupBySlot(writes, keys) : oneGroup(writes);
 
-  const setAvailable = async (writes: readonly CacheWrite[]) => {
-    await Promise.all(bySlot(writes, keys).map((group) => {
+  /** Stock and version pairs through one of the pair scripts; how many pairs it wrote. */
+  const setPairs = async (script: 'setStocksIfNotOlder' | 'setStocksIfMissing', rows: readonly StockRow[]) => {
+    const written = await Promise.all(bySlot(rows).map((group) => {
       const keysThenArgs: (string | number)[] = [];
-      for (const write of group) keysThenArgs.push(keys.stock(write.productId), keys.version(write.productId));
-      for (const write of group) keysThenArgs.push(write.available, write.version);
-      return commands.setStocksIfNotOlder(group.length * 2, ...keysThenArgs);
+      for (const row of group) keysThenArgs.push(keys.stock(row.productId), keys.version(row.productId));
+      for (const row of group) keysThenArgs.push(row.available, row.version);
+      return commands[script](group.length * 2, ...keysThenArgs);
     }));
+    return written.reduce((sum, count) => sum + count, 0);
   };
+  const setAvailable = async (rows: readonly StockRow[]) => { await setPairs('setStocksIfNotOlder', rows); };
   const increment = async (writes: readonly CacheWrite[]) => {
     const adding = writes.filter((write) => write.seckillIncrement !== 0);
-    await Promise.all(bySlot(adding, keys).map((group) => commands.incrementStocks(group.length,
+    await Promise.all(bySlot(adding).map((group) => commands.incrementStocks(group.length,
       ...group.map((write) => keys.stock(write.productId)), ...group.map((write) => write.seckillIncrement))));
   };
   return {
     mode,
-    writeAvailable: (productId, available, version) => setAvailable([{ productId, available, version, seckillIncrement: 0 }]),
+    writeAvailable: (productId, available, version) => setAvailable([{ productId, available, version }]),
+    rebuild: (rows) => setPairs(mode === 'cache' ? 'setStocksIfNotOlder' : 'setStocksIfMissing', rows),
     afterCommit: async (writes) => {
       switch (mode) {
         case 'cache': return setAvailable(writes);
@@ -87,13 +120,13 @@ export function createStockCacheWriter(client: RedisClient, keys: StockKeys, mod
   };
 }
 
-function oneGroup(writes: readonly CacheWrite[]): (readonly CacheWrite[])[] {
+function oneGroup<T>(writes: readonly T[]): (readonly T[])[] {
   return writes.length === 0 ? [] : [writes];
 }
 
 /** A product's stock key and version key share a slot (the version key tags the stock key's name). */
-function groupBySlot(writes: readonly CacheWrite[], keys: StockKeys): CacheWrite[][] {
-  const groups = new Map<number, CacheWrite[]>();
+function groupBySlot<T extends { productId: number }>(writes: readonly T[], keys: StockKeys): T[][] {
+  const groups = new Map<number, T[]>();
   for (const write of writes) {
     const slot = clusterKeySlot(keys.stock(write.productId));
     const group = groups.get(slot);

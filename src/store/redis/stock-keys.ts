@@ -8,11 +8,17 @@ export interface StockKeys {
   version(productId: number): string;
   /** The product id of a stock key, or null for any other key. */
   productIdOf(key: string): number | null;
+  /**
+   * The key that says Redis was filled from PostgreSQL (it holds the id of the rebuild that did
+   * it). A Redis that restarted empty, or whose prefix was flushed, has lost it with the stock keys.
+   */
+  readonly filledMarker: string;
 }
 
 export function stockKeys(prefix: string): StockKeys {
   const stockPrefix = `${prefix}seckill:stock:`;
   return {
+    filledMarker: `${prefix}inventory:redis-filled`,
     stock: (productId) => `${stockPrefix}${productId}`,
     version: (productId) => `{${stockPrefix}${productId}}:version`,
     productIdOf: (key) => {

@@ -151,4 +151,25 @@ describe('config', () => {
   it('refuses a non-integer PORT', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow('environment variable PORT must be an integer');
   });
+
+  it('reports bad environment variables together with the problems of the file', () => {
+    const path = writeYaml('engine: { mode: fast }\n');
+    expect(configError(() => loadConfig({ PORT: 'eighty', ENGINE_SHARDS: 'two', LOG_LEVEL: 'loud' }, path)).problems).toEqual([
+      "environment variable PORT must be an integer, got 'eighty'",
+      "environment variable ENGINE_SHARDS must be an integer, got 'two'",
+      'engine.mode must be one of: batched, naive',
+      'logging.level must be one of: fatal, error, warn, info, debug, trace, silent',
+    ]);
+  });
+
+  it('takes a key or section left empty as left out', () => {
+    const config = loadConfig({ PORT: '9000' }, writeYaml('server:\n  # port: 1\nredis:\n  password:\n  db: 3\n'));
+    expect(config.server.port).toBe(9000);
+    expect(config.redis).toMatchObject({ password: '', db: 3 });
+  });
+
+  it('names a section that is not a mapping (an override for it is skipped, not a crash)', () => {
+    expect(configError(() => loadConfig({ PORT: '9000' }, writeYaml('server: 5\n'))).problems).toEqual(['server must be object']);
+    expect(configError(() => loadConfig({}, writeYaml('- a\n'))).problems).toEqual(['the file is not a YAML mapping']);
+  });
 });

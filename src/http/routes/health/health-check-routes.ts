@@ -1,6 +1,7 @@
 /**
  * The health checker over HTTP: run a reconciliation now (or join the running one) and read its
- * report, start one in the background, read a run, list recorded diffs, and fix one or many.
+ * report, start one in the background, rebuild Redis from PostgreSQL, read a run (either kind),
+ * list recorded diffs, and fix one or many.
  */
 import { errors } from '../../../errors.js';
 import * as limits from '../../../limits.js';
@@ -10,7 +11,7 @@ import type { RoutePlugin } from '../../route-plugin.js';
 import { listDiffs } from '../../../store/postgres/diff-queries.js';
 import { pageOf, parseCursor } from '../../pagination.js';
 import {
-  bulkFixRouteSchema, checkRouteSchema, diffsRouteSchema, fixRouteSchema, runRouteSchema, triggerRouteSchema,
+  bulkFixRouteSchema, checkRouteSchema, diffsRouteSchema, fixRouteSchema, rebuildRouteSchema, runRouteSchema, triggerRouteSchema,
 } from './health-check-schemas.js';
 
 export const healthCheckRoutes: RoutePlugin = async (app) => {
@@ -42,6 +43,12 @@ export const healthCheckRoutes: RoutePlugin = async (app) => {
     const started = await reconciler.start('manual', request.traceId);
     const data = { run_id: started.runId, joined: started.joined, status_url: runUrl(started.runId) };
     return reply.code(202).send(ok(data, started.joined ? 'A run is already going; this is it.' : 'Run started.'));
+  });
+
+  app.post('/health/rebuild', { schema: rebuildRouteSchema, config: { role: 'operator' } }, async (request, reply) => {
+    const started = await reconciler.rebuild('manual', request.traceId);
+    const data = { run_id: started.runId, joined: started.joined, status_url: runUrl(started.runId) };
+    return reply.code(202).send(ok(data, started.joined ? 'A rebuild is already going; this is it.' : 'Rebuild started.'));
   });
 
   app.get('/health/runs/:runId', { schema: runRouteSchema, config: { role: 'read' } }, async (request) => {

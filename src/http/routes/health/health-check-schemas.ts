@@ -1,6 +1,6 @@
-/** Schemas of the health checker's routes (reconciliation runs, the diffs they recorded, and fixes). */
+/** Schemas of the health checker's routes (reconciliation runs, rebuilds, the diffs runs recorded, and fixes). */
 import * as limits from '../../../limits.js';
-import type { RunStatus, RunTrigger } from '../../../store/postgres/reconcile-run-queries.js';
+import type { RunKind, RunStatus, RunTrigger } from '../../../store/postgres/reconcile-run-queries.js';
 import type { DiffStatus, FixType } from '../../../store/postgres/diff-queries.js';
 import type { ErrorCode } from '../../../errors.js';
 import { envelopeSchema } from '../../envelope.js';
@@ -14,7 +14,8 @@ import {
 const diffStatuses = ['pending', 'fixed', 'ignored'] as const satisfies readonly DiffStatus[];
 const fixTypes = ['use_db', 'use_redis', 'ignore'] as const satisfies readonly FixType[];
 export const runStatuses = ['running', 'completed', 'failed', 'aborted'] as const satisfies readonly RunStatus[];
-export const runTriggers = ['schedule', 'manual', 'check'] as const satisfies readonly RunTrigger[];
+export const runTriggers = ['schedule', 'manual', 'check', 'redis_empty'] as const satisfies readonly RunTrigger[];
+const runKinds = ['reconcile', 'rebuild'] as const satisfies readonly RunKind[];
 
 export const diffSchema = {
   title: 'Diff',
@@ -33,14 +34,18 @@ export const diffSchema = {
 export const reportSchema = {
   title: 'HealthRunReport',
   type: 'object', additionalProperties: false,
-  required: ['run_id', 'status', 'trigger', 'instance', 'started_at', 'finished_at', 'scanned', 'candidates', 'settling', 'moved',
-    'diffs_found', 'alerts_raised', 'auto_fixed', 'duration_ms', 'rows_per_second', 'error', 'diffs'],
+  required: ['run_id', 'kind', 'status', 'trigger', 'instance', 'started_at', 'finished_at', 'scanned', 'candidates', 'settling', 'moved',
+    'diffs_found', 'alerts_raised', 'auto_fixed', 'keys_written', 'keys_skipped', 'duration_ms', 'rows_per_second', 'error', 'diffs'],
   properties: {
-    run_id: { type: 'string', format: 'uuid' }, status: { type: 'string', enum: runStatuses },
+    run_id: { type: 'string', format: 'uuid' },
+    kind: { type: 'string', enum: runKinds, description: 'reconcile: a reconciliation run; rebuild: a rebuild of Redis from PostgreSQL' },
+    status: { type: 'string', enum: runStatuses },
     trigger: { type: 'string', enum: runTriggers }, instance: { type: 'string' },
     started_at: dateTime, finished_at: nullableDateTime,
     scanned: int64, candidates: int64, settling: int64, moved: int64,
     diffs_found: int64, alerts_raised: int64, auto_fixed: int64,
+    keys_written: { ...int64, description: 'rebuild: keys written' },
+    keys_skipped: { ...int64, description: 'rebuild: keys left alone because Redis held a newer version (seckill mode: the key existed)' },
     duration_ms: int64, rows_per_second: int64, error: nullableString,
     diffs: { type: 'array', items: diffSchema, description: `the first ${limits.reconcileReportDiffsMax} diffs of the run` },
   },
@@ -52,8 +57,9 @@ const diffExample = {
   fix_type: null, fixed_at: null, fixed_by: null, created_at: exampleTime,
 } as const;
 const reportExample = {
-  run_id: exampleRunId, status: 'completed', trigger: 'check', instance: 'inventory-1', started_at: exampleTime,
+  run_id: exampleRunId, kind: 'reconcile', status: 'completed', trigger: 'check', instance: 'inventory-1', started_at: exampleTime,
   finished_at: exampleTime, scanned: 10000, candidates: 3, settling: 0, moved: 2, diffs_found: 1, alerts_raised: 1, auto_fixed: 0,
+  keys_written: 0, keys_skipped: 0,
   duration_ms: 850, rows_per_second: 11765, error: null, diffs: [diffExample],
 } as const;
 
@@ -91,11 +97,26 @@ export const triggerRouteSchema = {
   },
 } as const;
 
+export const rebuildRouteSchema = {
+  operationId: 'rebuildRedis',
+  tags,
+  summary: 'Rebuild Redis from PostgreSQL in the background (or join the running rebuild)',
+  description: 'Writes every active product\'s available stock and version to Redis with version-guarded writes ' +
+    '(a sync committing meanwhile is never overwritten by an older value); in seckill mode only keys that are missing. ' +
+    'Answers 202 at once with the run id and the URL of its report (kind "rebuild").',
+  errorCodes: errorCodes(...runStartCodes),
+  response: {
+    202: envelopeSchema(runStartedSchema,
+      { run_id: exampleRunId, joined: false, status_url: `/api/v1/health/runs/${exampleRunId}` }, 'Rebuild started.'),
+  },
+} as const;
+
 export const runRouteSchema = {
   operationId: 'getHealthRun',
   tags,
-  summary: 'Read a reconciliation run\'s report',
-  description: 'Progress while it runs; counts, the first diffs and the outcome once it has finished.',
+  summary: 'Read a run\'s report: a reconciliation or a rebuild of Redis',
+  description: 'Progress while it runs; counts, the first diffs (reconciliation) or the keys written and skipped (rebuild) ' +
+    'and the outcome once it has finished.',
   params: {
     type: 'object', additionalProperties: false, required: ['runId'],
     properties: { runId: { ...runIdSchema, description: 'The run id (a UUID), as the check or trigger answered it' } },
