@@ -146,6 +146,8 @@ const cases: Record<string, Case[]> = {
   ],
   getHealth: [[200, 'all dependencies answer', () => ({})]],
   getMetrics: [[200, 'the registry', () => ({})]],
+  // Last: a rebuild rewrites Redis from PostgreSQL, so the diffs the fixture made would go stale.
+  rebuildRedis: [[202, 'a rebuild of Redis', () => ({})]],
 };
 
 /**
