@@ -49,7 +49,13 @@ export type ErrorCode =
   | 'HISTORY_NOT_RETAINED'
   | 'LOG_ROW_NOT_FOUND'
   | 'RESTORE_BELOW_RESERVED'
-  | 'AUDIT_RUN_NOT_FOUND';
+  | 'AUDIT_RUN_NOT_FOUND'
+  | 'ORDER_NOT_FOUND'
+  | 'ORDER_HOLD_REFUSED'
+  | 'ORDER_NOT_HELD'
+  | 'ORDER_HOLD_EXPIRED'
+  | 'ORDER_HOLD_NOT_EXPIRED'
+  | 'RESERVATION_IN_ORDER';
 
 export class AppError extends Error {
   constructor(
@@ -58,6 +64,8 @@ export class AppError extends Error {
     message: string,
     /** Seconds a client should wait before retrying; sent as `Retry-After`. */
     readonly retryAfterSeconds: number | null = null,
+    /** Detail a client acts on, sent as the envelope's `data` (an order hold's refused lines); null otherwise. */
+    readonly data: unknown = null,
   ) {
     super(message);
     this.name = 'AppError';
@@ -203,7 +211,36 @@ export const errors = {
       'Confirm or release reservations first, or restore to a later point.'),
   auditRunNotFound: (runId: string) =>
     new AppError(404, 'AUDIT_RUN_NOT_FOUND', `No ledger audit run with id ${runId} exists; start one with POST /api/v1/ledger/audits.`),
+  orderNotFound: (orderId: string) =>
+    new AppError(404, 'ORDER_NOT_FOUND', `No hold exists for order '${orderId}'; hold it with POST /api/v1/orders/{orderId}/holds.`),
+  orderHoldRefused: (orderId: string, lines: readonly OrderLineRefusalView[]) =>
+    new AppError(409, 'ORDER_HOLD_REFUSED',
+      `Order '${orderId}' was not held: ${lines.length} of its lines cannot be held (see data.lines); no line is held. ` +
+      'Change those lines and send the order again.', null, { order_id: orderId, lines }),
+  orderNotHeld: (orderId: string, status: string) =>
+    new AppError(409, 'ORDER_NOT_HELD', `Order '${orderId}' is ${status}; only a held order can be confirmed, released or expired.`),
+  orderHoldExpired: (orderId: string) =>
+    new AppError(409, 'ORDER_HOLD_EXPIRED',
+      `The hold of order '${orderId}' has passed its expiry and is released; hold the order again under a new order id.`),
+  orderHoldNotExpired: (orderId: string) =>
+    new AppError(409, 'ORDER_HOLD_NOT_EXPIRED', `The hold of order '${orderId}' has not reached its expiry yet.`),
+  orderLineReservedAlready: (productId: number) =>
+    new AppError(409, 'RESERVATION_EXISTS',
+      `This order id already holds a reservation of product ${productId} made with POST /api/v1/reservations; ` +
+      'release it, or hold the order under a new order id.'),
+  reservationInOrder: (reservationId: number, orderId: string) =>
+    new AppError(409, 'RESERVATION_IN_ORDER',
+      `Reservation ${reservationId} is a line of order hold '${orderId}', whose lines change together; ` +
+      `confirm or release the order with POST /api/v1/orders/${encodeURIComponent(orderId)}/confirm or /release.`),
 } as const;
+
+/** One refused line of an order hold, as the 409's `data.lines` lists it. */
+export interface OrderLineRefusalView {
+  product_id: number;
+  quantity: number;
+  code: ErrorCode;
+  message: string;
+}
 
 /** PostgreSQL SQLSTATEs the engine reacts to. */
 export const pgErrorCodes = {

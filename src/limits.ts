@@ -43,6 +43,21 @@ export const outcomeResolveRetryMs = 100;
  * one turn of the event loop): bounds one query's array and answer, like a batch get.
  */
 export const readCoalesceIdsMax = 1000;
+/**
+ * Lines of one order hold (issue 12). One hold locks this many product rows in one transaction;
+ * a cart larger than this is not a cart.
+ */
+export const orderLinesMax = 100;
+/**
+ * Order transactions at once. Each holds a read-pool connection for its few round trips (and
+ * its product locks meanwhile); on 2 cores more in flight only queue inside PostgreSQL, and the
+ * read pool (`database.pool_max − engine.shards`, 18 by default) stays free for reads.
+ */
+export const orderTransactionsMax = 4;
+/** Order operations waiting for a transaction slot; beyond it the answer is 503 OVERLOADED. */
+export const orderTransactionsWaitingMax = 1000;
+/** Held orders one sweeper pass expires (one transaction each). */
+export const orderSweepBatchMax = 100;
 /** Items in one batch request (sync batch, batch get): the contract's limit. */
 export const batchItemsMax = 1000;
 /** Rows in one page of a list or history answer. */
@@ -70,8 +85,12 @@ assert(batchItemsMax * syncItemBytesMax + 1024 <= bodyLimitBytes);
 
 /** Node's limit on a request's headers (its default): beyond it the answer is 431. */
 export const headerBytesMax = 16 * 1024;
-/** A path parameter longer than this cannot be an id (16 digits at most) nor a run id (36): 414. */
-export const pathParamLengthMax = 100;
+/**
+ * A path parameter longer than this is 414. The longest legitimate one is an order id
+ * (`orderIdLengthMax` characters; ids are 16 digits at most, run ids 36) %-escaped where a path
+ * needs it, 3 characters per escaped ASCII character.
+ */
+export const pathParamLengthMax = 3 * orderIdLengthMax;
 
 /**
  * SIGTERM to exit: in-flight requests finish and every actor drains within it. A flush waiting on
@@ -335,3 +354,13 @@ export function webhookLeaseMs(requestTimeoutMs: number): number {
 export const webhookErrorLengthMax = 500;
 /** Bytes of a webhook URL or secret in the config. */
 export const webhookUrlLengthMax = 1024;
+/**
+ * Delivered and failed outbox rows are kept this long (what was sent, when, and why one failed),
+ * then deleted; pending rows are never deleted (they end delivered or failed within attempts_max).
+ */
+export const webhookOutboxRetentionHours = 7 * 24;
+/** Rows one cleanup statement deletes: bounds its locks and WAL; a cleanup runs a few of them. */
+export const webhookCleanupBatchRows = 5_000;
+export const webhookCleanupBatchesMax = 20;
+/** How often an instance deletes expired outbox rows. */
+export const webhookCleanupIntervalMs = 10 * 60_000;

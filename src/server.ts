@@ -2,6 +2,7 @@
  * Starts the service: config, services, HTTP. On SIGINT/SIGTERM it stops accepting requests, lets
  * in-flight ones finish, drains every actor (no accepted delta is lost), then closes connections.
  */
+import { resolve } from 'node:path';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, defaultConfigPath, loadConfig } from './config/load-config.js';
@@ -10,7 +11,8 @@ import * as limits from './limits.js';
 import { createServices } from './services.js';
 
 async function main(): Promise<void> {
-  const configFile = process.env.CONFIG_FILE ?? defaultConfigPath;
+  // Absolute, so the start-up line names the file whatever directory the service was started in.
+  const configFile = resolve(process.env.CONFIG_FILE ?? defaultConfigPath);
   const config = loadConfig(process.env, configFile);
   const services = await createServices(config, { collectDefaultMetrics: true });
   const app = await buildApp(services);

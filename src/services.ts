@@ -21,6 +21,7 @@ import { Reconciler } from './reconcile/reconcile-runner.js';
 import { countPendingDiffs } from './store/postgres/diff-queries.js';
 import { ensureDatabase, migrate } from './store/postgres/migrate.js';
 import { createPool } from './store/postgres/pool.js';
+import { OrderHolds } from './orders/order-holds.js';
 import { startReservationSweeper, type ReservationSweeper } from './reservations/reservation-sweeper.js';
 import { closeRedis, connectRedis, createRedisClient, type RedisClient } from './store/redis/redis-client.js';
 import { createStockCacheWriter, type StockCacheWriter } from './store/redis/stock-cache.js';
@@ -38,6 +39,8 @@ export interface Services {
   readonly keys: StockKeys;
   readonly cacheWriter: StockCacheWriter;
   readonly engine: StockEngine;
+  /** Order holds: a cart's lines held, confirmed, released or expired together (one transaction each). */
+  readonly orders: OrderHolds;
   /** Releases expired reservations through the engine; stopped first on close. */
   readonly sweeper: ReservationSweeper;
   /** The health checker: reconciliation runs (scheduled when health_check.enable), diff fixes. */
@@ -80,6 +83,8 @@ export async function createServices(config: Config, options: ServicesOptions = 
   }
   const keys = stockKeys(config.redis.key_prefix);
   const cacheWriter = createStockCacheWriter(redis, keys, config.redis.mode);
+  // Stock crossings announced to webhooks, by the engine's flushes and by order holds alike.
+  const stockEvents = { routes: routesFor(eventRoutes, stockEventTypes), lowStockThreshold: config.inventory.low_stock_threshold };
   const engine = naive ? createNaiveEngine({
     pool: enginePool,
     cacheWriter,
@@ -94,14 +99,18 @@ export async function createServices(config: Config, options: ServicesOptions = 
     redisWriteWaitMs: config.redis.write_wait_ms,
     pool: enginePool,
     cacheWriter,
-    stockEvents: { routes: routesFor(eventRoutes, stockEventTypes), lowStockThreshold: config.inventory.low_stock_threshold },
+    stockEvents,
     metrics,
     log,
   });
   metrics.setQueueDepthSource(() => engine.queueDepths());
   metrics.shardQueueDepthMax.set(config.engine.queue_depth_max);
+  const orders = new OrderHolds({
+    pool: readPool, cacheWriter, redisWriteWaitMs: config.redis.write_wait_ms, outcomeResolveMs: limits.outcomeResolveMs,
+    stockEvents, metrics, log,
+  });
   const sweeper = startReservationSweeper({
-    pool: readPool, engine, metrics, log,
+    pool: readPool, engine, orders, metrics, log,
     intervalMs: config.reservations.sweep_interval_ms,
     batchMax: config.reservations.sweep_batch_max,
   });
@@ -128,7 +137,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
 
   let closing: Promise<void> | null = null;
   return {
-    config, log, metrics, readPool, enginePool, redis, keys, cacheWriter, engine, sweeper, reconciler, ledger, eventRoutes, webhooks,
+    config, log, metrics, readPool, enginePool, redis, keys, cacheWriter, engine, orders, sweeper, reconciler, ledger, eventRoutes, webhooks,
     startedAt: new Date(),
     close: () => (closing ??= (async () => {
       await Promise.all([sweeper.stop(), reconciler.close(), ledger.close(), webhooks.close()]);

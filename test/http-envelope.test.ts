@@ -2,7 +2,7 @@
  * Proves every answer fastify or Node can give is our envelope {success, message, data, code} and
  * echoes nothing of the request: 431 (headers over 16 KB) and malformed HTTP, written by Node's
  * parser before fastify sees the request (raw sockets on a listening server), 408 (a body that
- * never completes), 414 (a path parameter over 100 characters), 400 for a malformed %-escape,
+ * never completes), 414 (a path parameter over 384 characters), 400 for a malformed %-escape,
  * 413, 415 naming the content type that was sent, 404, and 405 with the path's methods in Allow.
  */
 import { connect } from 'node:net';
@@ -64,8 +64,8 @@ it('answers a request that never completes with 408 in the envelope', async () =
   expectEnvelope(answer.body, 'REQUEST_TIMEOUT');
 });
 
-it('answers a path parameter over 100 characters with 414, not echoing the URL', async () => {
-  const long = `x${'9'.repeat(120)}`;
+it('answers a path parameter over 384 characters with 414, not echoing the URL', async () => {
+  const long = `x${'9'.repeat(400)}`;
   const answer = await t.app.inject({ method: 'GET', url: `/api/v1/inventory/${long}` });
   expect(answer.statusCode).toBe(414);
   expectEnvelope(answer.json(), 'URI_TOO_LONG', [long]);

@@ -4,12 +4,13 @@
  * webhook and a change that rolled back writes none; each POST carries a signature the receiver
  * verifies and a delivery id; a receiver that fails the first attempts gets the same body again
  * until it accepts, one that is down is given up after `attempts_max`; two instances never send
- * one row twice; a row leased by a worker that died is sent after its lease; and an alert is
- * `sent` only once a webhook accepted it.
+ * one row twice; a row leased by a worker that died is sent after its lease; an alert is `sent`
+ * only once a webhook accepted it; old delivered and failed rows are deleted, pending ones never;
+ * and closing the service aborts a request a receiver holds, leaving its row to be sent again.
  */
 import { afterAll, expect } from 'vitest';
 import type { TestApp } from './helpers/test-env.js';
-import { createProduct, sql, sync } from './helpers/test-env.js';
+import { createProduct, sql, startTestApp, sync } from './helpers/test-env.js';
 import { appTest } from './helpers/app-test.js';
 import { checkNow, fix, setRedisStock } from './helpers/reconcile-fixtures.js';
 import { pollUntil } from './helpers/wait.js';
@@ -158,6 +159,7 @@ it('delivers every row once across two instances, and a row a dead worker leased
 it('makes an alert sent once a webhook accepted it, and announces diffs and closings', async ({ t }) => {
   await createProduct(t.app, { product_id: 200, stock: 0 });
   await createProduct(t.app, { product_id: 201, stock: 500 });
+  await createProduct(t.app, { product_id: 202, stock: 0 });
   await setRedisStock(t.services, 201, 530);
   await checkNow(t.app);
   const alertOf = async (productId: number, type: string) => (await sql<{ id: number; status: string; sent_at: Date | null }>(t.services,
@@ -172,18 +174,66 @@ it('makes an alert sent once a webhook accepted it, and announces diffs and clos
     (found) => found.length === 1);
   expect(diffEvents[0]!.json.data).toMatchObject({ product_id: 201, db_stock: 500, redis_stock: 530, diff: 30 });
 
-  const acked = await t.app.inject({ method: 'POST', url: `/api/v1/alerts/${sent.id}/ack`, payload: { status: 'closed' } });
-  expect(acked.json()).toMatchObject({ data: { status: 'closed' } });
+  // A second check finds the same conditions: the delivered (sent) alert is still the open one,
+  // and the diff is refreshed: nothing is raised or announced again.
+  await checkNow(t.app);
+  expect(await sql(t.services, `SELECT status FROM inventory_alerts WHERE product_id = 200`)).toEqual([{ status: 'sent' }]);
+  expect((await sql(t.services, `SELECT 1 FROM webhook_outbox WHERE product_id = 201 AND event_type = 'diff.found'`))).toHaveLength(1);
+  expect((await sql(t.services, `SELECT 1 FROM webhook_outbox WHERE product_id = 200 AND event_type = 'alert.raised'`))).toHaveLength(1);
+
+  // Restocked, the next scan closes the sent alert and announces it (the stock event too).
+  expect((await sync(t.app, { product_id: 200, delta: 500 })).status).toBe(200);
+  await checkNow(t.app);
+  expect(await alertOf(200, 'out_of_stock')).toMatchObject({ id: sent.id, status: 'closed' });
   const closed = await pollUntil(() => good.received.filter((d) => d.event === 'alert.closed' && d.json.product_id === 200),
     (found) => found.length === 1);
   expect(closed[0]!.json.data).toMatchObject({ alert_id: sent.id, status: 'closed' });
-  // A second check finds the same diff: it is refreshed, not announced again.
-  await checkNow(t.app);
-  expect((await sql(t.services, `SELECT 1 FROM webhook_outbox WHERE product_id = 201 AND event_type = 'diff.found'`))).toHaveLength(1);
+
+  // An operator closes a sent alert too.
+  const sent202 = await pollUntil(() => alertOf(202, 'out_of_stock'), (alert) => alert.status === 'sent', { timeoutMs: 15_000 });
+  const acked = await t.app.inject({ method: 'POST', url: `/api/v1/alerts/${sent202.id}/ack`, payload: { status: 'ignored' } });
+  expect(acked.json()).toMatchObject({ data: { id: sent202.id, status: 'ignored' } });
+  const ignored = await pollUntil(() => good.received.filter((d) => d.event === 'alert.closed' && d.json.product_id === 202),
+    (found) => found.length === 1);
+  expect(ignored[0]!.json.data).toMatchObject({ alert_id: sent202.id, status: 'ignored' });
   // Fixing the diff closes its diff_alert, and says so.
   const [diff] = await sql<{ id: number }>(t.services, `SELECT id FROM inventory_diffs WHERE product_id = 201 AND status = 'pending'`);
   expect((await fix(t.app, diff!.id, { fix_type: 'use_db' })).status).toBe(200);
   const diffClosed = await pollUntil(() => good.received.filter((d) => d.event === 'alert.closed' && d.json.product_id === 201),
     (found) => found.length === 1);
   expect(diffClosed[0]!.json.data).toMatchObject({ alert_type: 'diff_alert', status: 'closed' });
+});
+
+it('deletes delivered and failed rows after the retention, never pending ones', async ({ t }) => {
+  const insert = (status: string, hoursAgo: number) => sql<{ id: number }>(t.services, `
+    INSERT INTO webhook_outbox (product_id, event_type, webhook_url, data, status, created_at, next_attempt_at)
+    VALUES (300, 'stock.out', 'http://retention.test/', '{}', $1, now() - $2::int * interval '1 hour', now() + interval '1 day')
+    RETURNING id`, [status, hoursAgo]);
+  const kept = [...await insert('delivered', 1), ...await insert('failed', 100), ...await insert('pending', 1000)];
+  await insert('delivered', 7 * 24 + 1);
+  await insert('failed', 7 * 24 + 5);
+  expect(await t.services.webhooks.deleteExpired()).toBe(2);
+  const left = await sql<{ id: number }>(t.services, 'SELECT id FROM webhook_outbox WHERE product_id = 300 ORDER BY id');
+  expect(left.map((row) => row.id)).toEqual(kept.map((row) => row.id));
+});
+
+it('aborts a request a receiver holds when the service closes, and leaves its row to be sent again', async ({ t }) => {
+  const hanging = await WebhookReceiver.start('hang-secret');
+  hanging.hold = true;
+  const hangingUrl = hanging.url;
+  const config = { ...t.config, notifications: { ...t.config.notifications, request_timeout_ms: 20_000,
+    webhooks: [{ url: hanging.url, secret: hanging.secret, events: ['stock.out' as const] }] } };
+  const other = await startTestApp(config);
+  try {
+    await createProduct(other.app, { product_id: 400, stock: 1 });
+    expect((await sync(other.app, { product_id: 400, delta: -1 })).status).toBe(200);
+    await pollUntil(() => hanging.received.length, (count) => count === 1);
+  } finally {
+    const started = performance.now();
+    await other.close();
+    expect(performance.now() - started).toBeLessThan(5_000); // not the 20 s request timeout
+    await hanging.stop();
+  }
+  const [row] = await sql<OutboxRow>(t.services, `SELECT status, attempts, last_error FROM webhook_outbox WHERE webhook_url = $1`, [hangingUrl]);
+  expect(row).toMatchObject({ status: 'pending', attempts: 1, last_error: 'the service shut down mid-request' });
 });

@@ -69,3 +69,16 @@ export interface OutboxEvent {
   /** The payload's `data`: snake_case JSON, as the API answers. */
   readonly data: Record<string, unknown>;
 }
+
+/**
+ * The stock event of a product whose available moved from `before` to `available`, or null: to 0
+ * (`stock.out`), up from 0 (`stock.back_in_stock`), down to the low-stock threshold `low`
+ * (`stock.low`). The same rule as the flush statement's `stock_events` (flush-statements.ts), for
+ * writers that change stock outside a flush (order holds).
+ */
+export function stockCrossingOf(before: number, available: number, low: number): WebhookEventType | null {
+  if (available === 0 && before > 0) return 'stock.out';
+  if (available > 0 && before === 0) return 'stock.back_in_stock';
+  if (available > 0 && available <= low && before > low) return 'stock.low';
+  return null;
+}

@@ -40,13 +40,15 @@ export interface ReservationBody {
   expires_at: Date;
   created_at: Date;
   updated_at: Date;
+  /** Always null here: the engine never changes a line of an order hold (docs/orders.md). */
+  hold_order_id: string | null;
 }
 
 export function reservationBody(reservation: ReservationRecord): ReservationBody {
   return {
     reservation_id: reservation.reservationId, product_id: reservation.productId, order_id: reservation.orderId,
     quantity: reservation.quantity, status: reservation.status, expires_at: reservation.expiresAt,
-    created_at: reservation.createdAt, updated_at: reservation.updatedAt,
+    created_at: reservation.createdAt, updated_at: reservation.updatedAt, hold_order_id: null,
   };
 }
 

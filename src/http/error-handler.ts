@@ -24,7 +24,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const answer = appError ?? errors.internal();
     if (answer.retryAfterSeconds !== null) void reply.header('retry-after', String(answer.retryAfterSeconds));
-    return reply.code(answer.statusCode).send(failure(answer.code, answer.message));
+    return reply.code(answer.statusCode).send(failure(answer.code, answer.message, answer.data));
   });
   app.setNotFoundHandler((request, reply) => {
     const allow = allowed.of(request.url.split('?')[0]!);

@@ -45,6 +45,7 @@ const tags = [
   { name: 'history', description: 'The log row of every applied change' },
   { name: 'inventory', description: 'Products: create, read, list, update' },
   { name: 'ledger', description: 'History kept for the long run: audits, stock at a moment, restore' },
+  { name: 'orders', description: 'Order holds: every line of a cart held, confirmed, released or expired together' },
   { name: 'reservations', description: 'Stock held for an order until confirmed, released or expired' },
   { name: 'stats', description: 'Catalogue and service figures' },
   { name: 'sync', description: 'Stock deltas from the order service, one or a batch' },

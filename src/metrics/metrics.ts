@@ -20,6 +20,8 @@ export interface Metrics {
   readonly flushDuration: Histogram;
   readonly redisWriteFailures: Counter;
   readonly reservationsExpired: Counter;
+  /** Order-hold operations (hold, confirm, release, expire) by result: success, replayed or the refusal code. */
+  readonly orderOperations: Counter<'operation' | 'result'>;
   readonly shardQueueDepth: Gauge<'shard'>;
   /** `engine.queue_depth_max`: an alert compares the depth with it (prometheus/alerts.yml). */
   readonly shardQueueDepthMax: Gauge;
@@ -98,6 +100,11 @@ export function createMetrics(options: MetricsOptions): Metrics {
       help: 'Pending reservations released by the sweeper because their time passed.',
       registers: [registry],
     }),
+    orderOperations: new Counter({
+      name: 'inventory_order_operations_total',
+      help: 'Order-hold operations (hold, confirm, release, expire), each one transaction over all its lines, by result.',
+      labelNames: ['operation', 'result'], registers: [registry],
+    }),
     shardQueueDepth: new Gauge({
       name: 'inventory_shard_queue_depth',
       help: 'Operations held by a shard actor (waiting or in its current flush).',
@@ -132,5 +139,6 @@ export function createMetrics(options: MetricsOptions): Metrics {
   for (const outcome of ['committed', 'rolled_back', 'connection_lost']) metrics.flushes.inc({ outcome }, 0);
   for (const result of syncResultsKnown) metrics.syncRequests.inc({ result }, 0);
   for (const reason of ['version_moved', 'stored_key', 'duplicate_key', 'deadlock', 'isolated']) metrics.flushReplans.inc({ reason }, 0);
+  for (const operation of ['hold', 'confirm', 'release', 'expire']) metrics.orderOperations.inc({ operation, result: 'success' }, 0);
   return metrics;
 }

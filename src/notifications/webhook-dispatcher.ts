@@ -6,14 +6,17 @@
  *
  * Bounded: at most `limits.webhookInFlightMax` requests at once (rows are claimed only for free
  * slots, so none waits leased in memory), each at most `request_timeout_ms`, at most
- * `attempts_max` attempts per row, then `failed`.
+ * `attempts_max` attempts per row, then `failed`. Delivered and failed rows are deleted after
+ * `limits.webhookOutboxRetentionHours`, in bounded batches.
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { NotificationsConfig, WebhookConfig } from '../config/config-types.js';
 import * as limits from '../limits.js';
 import type { WebhookDeliveryResult, WebhookMetrics } from '../metrics/webhook-metrics.js';
-import { claimDeliveries, recordDelivery, type ClaimedDelivery, type DeliveryOutcome } from '../store/postgres/outbox-queries.js';
+import {
+  claimDeliveries, deleteExpiredDeliveries, recordDelivery, type ClaimedDelivery, type DeliveryOutcome,
+} from '../store/postgres/outbox-queries.js';
 import { deliveryIdHeader, eventTypeHeader, signatureHeader, signatureOf } from './webhook-signature.js';
 import { retryableStatus, retryDelayMs, type RetryPolicy } from './webhook-retry.js';
 
@@ -40,6 +43,9 @@ export class WebhookDispatcher {
   private readonly leaseMs: number;
   private readonly sends = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
+  private cleanupTimer: NodeJS.Timeout | null = null;
+  /** Aborts the requests in flight when the service closes: a row aborted is sent again later. */
+  private readonly closing = new AbortController();
   private claiming = false;
   private stopped = false;
 
@@ -59,12 +65,35 @@ export class WebhookDispatcher {
       this.timer.unref();
     };
     tick();
+    this.cleanupTimer = setInterval(() => { void this.deleteExpired(); }, limits.webhookCleanupIntervalMs);
+    this.cleanupTimer.unref();
   }
 
-  /** Stops claiming and waits for the requests in flight (each bounded by its timeout) to be recorded. */
+  /** Deletes expired delivered and failed rows, a bounded number of batches; returns how many. */
+  async deleteExpired(): Promise<number> {
+    let deleted = 0;
+    try {
+      for (let batch = 0; batch < limits.webhookCleanupBatchesMax && !this.stopped; batch += 1) {
+        const rows = await deleteExpiredDeliveries(this.deps.pool, limits.webhookOutboxRetentionHours, limits.webhookCleanupBatchRows);
+        deleted += rows;
+        if (rows < limits.webhookCleanupBatchRows) break;
+      }
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'expired webhook deliveries could not be deleted; the next cleanup tries again');
+    }
+    return deleted;
+  }
+
+  /**
+   * Stops claiming, aborts the requests in flight (a receiver that hangs must not hold up the
+   * shutdown; those rows are recorded for a retry and sent again, at least once) and waits for
+   * their outcomes to be recorded.
+   */
   async close(): Promise<void> {
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
+    if (this.cleanupTimer !== null) clearInterval(this.cleanupTimer);
+    this.closing.abort();
     await Promise.allSettled([...this.sends]);
   }
 
@@ -123,7 +152,7 @@ export class WebhookDispatcher {
     try {
       const response = await fetch(row.webhook_url, {
         method: 'POST', body, redirect: 'manual',
-        signal: AbortSignal.timeout(this.deps.settings.request_timeout_ms),
+        signal: AbortSignal.any([AbortSignal.timeout(this.deps.settings.request_timeout_ms), this.closing.signal]),
         headers: {
           'content-type': 'application/json', [signatureHeader]: signatureOf(body, secret),
           [deliveryIdHeader]: String(row.id), [eventTypeHeader]: row.event_type,
@@ -135,6 +164,8 @@ export class WebhookDispatcher {
       const error = `the webhook answered ${response.status}`;
       return retryableStatus(response.status) ? this.retryOrFail(row, response.status, error) : { kind: 'failed', httpStatus: response.status, error };
     } catch (error) {
+      // Cut short by the shutdown, not by the receiver: it does not use up the row's attempts budget.
+      if (this.closing.signal.aborted) return { kind: 'retry', httpStatus: null, error: 'the service shut down mid-request', retryInMs: 0 };
       return this.retryOrFail(row, null, errorText(error));
     }
   }

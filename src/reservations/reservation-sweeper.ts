@@ -4,12 +4,17 @@
  * actor. The flush that applies it reads the reservation under the product's row lock, so when
  * two instances sweep the same reservation, one expires it and the other is refused
  * (RESERVATION_NOT_PENDING): never a double release.
+ *
+ * Lines of order holds are left out of that read: each pass first expires due orders through
+ * `orders.expireDue`, every line of an order in one transaction, so an order is never expired in
+ * part (docs/orders.md).
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { assert } from '../assert.js';
 import { AppError } from '../errors.js';
+import * as limits from '../limits.js';
 import type { StockEngine } from '../engine/stock-engine.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { selectDueReservations } from '../store/postgres/reservation-queries.js';
@@ -17,10 +22,17 @@ import { selectDueReservations } from '../store/postgres/reservation-queries.js'
 export interface SweepResult {
   /** Reservations this pass expired. */
   expired: number;
+  /** Order holds this pass expired (all lines of each). */
+  ordersExpired: number;
   /** Refused: another instance (or a confirm / release) ended them first, or the engine was busy. */
   refused: number;
   /** Due reservations read; equal to the batch bound when more may be waiting. */
   due: number;
+}
+
+/** The order side of a pass (`src/orders/order-holds.ts`), named here by what the sweeper needs. */
+export interface DueOrderExpirer {
+  expireDue(batchMax: number): Promise<{ expired: number; refused: number; due: number }>;
 }
 
 export interface ReservationSweeper {
@@ -33,6 +45,7 @@ export interface ReservationSweeper {
 export interface SweeperOptions {
   pool: pg.Pool;
   engine: StockEngine;
+  orders: DueOrderExpirer;
   intervalMs: number;
   batchMax: number;
   metrics: Metrics;
@@ -75,6 +88,12 @@ export function startReservationSweeper(options: SweeperOptions): ReservationSwe
 }
 
 async function sweep(options: SweeperOptions): Promise<SweepResult> {
+  const orders = await options.orders.expireDue(Math.min(options.batchMax, limits.orderSweepBatchMax));
+  const single = await sweepReservations(options);
+  return { ...single, ordersExpired: orders.expired };
+}
+
+async function sweepReservations(options: SweeperOptions): Promise<Omit<SweepResult, 'ordersExpired'>> {
   const due = await selectDueReservations(options.pool, options.batchMax);
   if (due.length === 0) return { expired: 0, refused: 0, due: 0 };
   const traceId = `sweep-${randomUUID()}`;

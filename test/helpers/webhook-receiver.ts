@@ -22,6 +22,8 @@ export class WebhookReceiver {
   readonly received: ReceivedDelivery[] = [];
   /** Status to answer the n-th (1-based) request of one delivery id; 200 by default. */
   answer: (attemptOfDelivery: number) => number = () => 200;
+  /** Records requests but never answers them (a receiver that hangs). */
+  hold = false;
 
   private constructor(private readonly server: Server, readonly secret: string) {}
 
@@ -58,7 +60,7 @@ export class WebhookReceiver {
       deliveryId, event: String(headers['x-event-type']), body, json: JSON.parse(body), headers, status,
       signatureValid: signatureMatches(body, this.secret, headers['x-signature'] as string | undefined),
     });
-    response.writeHead(status, { 'content-type': 'application/json' }).end('{"ok":true}');
+    if (!this.hold) response.writeHead(status, { 'content-type': 'application/json' }).end('{"ok":true}');
   }
 }
 

@@ -10,6 +10,7 @@ import type { EventRoutes } from '../../domain/events.js';
 import type { StockEngine } from '../../engine/stock-engine.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import type { Metrics } from '../../metrics/metrics.js';
+import type { OrderHolds } from '../../orders/order-holds.js';
 import type { Reconciler } from '../../reconcile/reconcile-runner.js';
 import type { RedisClient } from '../../store/redis/redis-client.js';
 import type { StockCacheWriter } from '../../store/redis/stock-cache.js';
@@ -22,6 +23,7 @@ export interface HttpServices {
   readonly redis: RedisClient;
   readonly cacheWriter: StockCacheWriter;
   readonly engine: StockEngine;
+  readonly orders: OrderHolds;
   readonly reconciler: Reconciler;
   readonly ledger: Ledger;
   readonly eventRoutes: EventRoutes;
@@ -39,6 +41,8 @@ declare module 'fastify' {
     cacheWriter: StockCacheWriter;
     /** Every stock change goes through it (per-product actors, batched flushes). */
     engine: StockEngine;
+    /** Order holds: a cart's lines changed together, one transaction per operation. */
+    orders: OrderHolds;
     /** The health checker: reconciliation runs and diff fixes. */
     reconciler: Reconciler;
     /** History: audits, point-in-time stock, restore, maintenance. */
@@ -56,6 +60,7 @@ export const servicesPlugin = fp<{ services: HttpServices }>(async (app, { servi
   app.decorate<RedisClient>('redis', services.redis);
   app.decorate('cacheWriter', services.cacheWriter);
   app.decorate('engine', services.engine);
+  app.decorate('orders', services.orders);
   app.decorate('reconciler', services.reconciler);
   app.decorate('ledger', services.ledger);
   app.decorate('eventRoutes', services.eventRoutes);

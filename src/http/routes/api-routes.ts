@@ -10,6 +10,7 @@ import { healthCheckRoutes } from './health/health-check-routes.js';
 import { historyRoutes } from './history/history-routes.js';
 import { inventoryRoutes } from './inventory/inventory-routes.js';
 import { ledgerRoutes } from './ledger/ledger-routes.js';
+import { orderRoutes } from './orders/order-routes.js';
 import { reservationRoutes } from './reservations/reservation-routes.js';
 import { statsRoutes } from './stats/stats-routes.js';
 import { syncRoutes } from './sync/sync-routes.js';
@@ -22,6 +23,7 @@ export const apiRoutes: readonly RoutePlugin[] = [
   syncRoutes,
   inventoryRoutes,
   reservationRoutes,
+  orderRoutes,
   historyRoutes,
   healthCheckRoutes,
   alertsRoutes,

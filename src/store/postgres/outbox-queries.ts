@@ -118,6 +118,24 @@ export async function recordDelivery(pool: pg.Pool, id: number, outcome: Deliver
   });
 }
 
+/**
+ * Deletes up to `limit` delivered or failed rows created before `retentionHours` ago, oldest first
+ * (by id, in creation order: the scan starts at the oldest rows and meets few pending ones, which
+ * live at most attempts_max retries). Returns the rows deleted.
+ */
+export async function deleteExpiredDeliveries(pool: pg.Pool, retentionHours: number, limit: number): Promise<number> {
+  const result = await pool.query({
+    name: 'outbox_delete_expired',
+    text: `
+      DELETE FROM webhook_outbox WHERE id IN (
+        SELECT id FROM webhook_outbox
+         WHERE status <> 'pending' AND created_at < now() - $1::int * interval '1 hour'
+         ORDER BY id LIMIT $2)`,
+    values: [retentionHours, limit],
+  });
+  return result.rowCount ?? 0;
+}
+
 export interface OutboxCounts { pending: number; failed: number }
 
 export async function countOutbox(pool: pg.Pool): Promise<OutboxCounts> {

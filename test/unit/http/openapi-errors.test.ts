@@ -7,7 +7,7 @@ import { codesByStatus, errorResponseSchema, errorStatus, routeErrorCodes } from
 
 /** Arguments nearly every factory accepts: numbers for ids and amounts, null for the one optional Date. */
 const anyArguments = [1, null, 1, 1] as const;
-const argumentsOf: Partial<Record<keyof typeof errors, unknown[]>> = { methodNotAllowed: ['GET', ['POST']] };
+const argumentsOf: Partial<Record<keyof typeof errors, unknown[]>> = { methodNotAllowed: ['GET', ['POST']], orderHoldRefused: ['o', []] };
 
 describe('errorStatus', () => {
   it('gives each code the status its factory answers with', () => {

@@ -41,6 +41,9 @@ export const reservationRoutes: RoutePlugin = async (app) => {
         throw databaseFailureOf(error) ?? error;
       });
       if (reservation === null) throw errors.reservationNotFound(request.params.id);
+      // A line of an order hold changes only with its order (all lines or none); whether a row is
+      // a line never changes, so this check made before submitting stays true.
+      if (reservation.hold_order_id !== null) throw errors.reservationInOrder(reservation.reservation_id, reservation.hold_order_id);
       const op: FinishReservationOp = {
         kind, productId: reservation.product_id, reservationId: reservation.reservation_id,
         reason: request.body.reason ?? null, operator: request.body.operator ?? null,

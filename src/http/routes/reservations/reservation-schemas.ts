@@ -2,18 +2,21 @@
 import { reservationStatuses } from '../../../domain/reservation.js';
 import { envelopeSchema } from '../../envelope.js';
 import { codesOf, errorCodes } from '../../openapi-errors.js';
-import { auditFields, dateTime, exampleTime, idParams, int32, int64, orderIdSchema, productIdSchema } from '../../schemas.js';
+import { auditFields, dateTime, exampleTime, idParams, int32, int64, nullableString, orderIdSchema, productIdSchema } from '../../schemas.js';
 
 const tags = ['reservations'] as const;
 
 export const reservationIdParams = idParams('id', 'The reservation id');
 
-const reservationRequired = ['reservation_id', 'product_id', 'order_id', 'quantity', 'status', 'expires_at', 'created_at', 'updated_at'] as const;
+const reservationRequired = [
+  'reservation_id', 'product_id', 'order_id', 'quantity', 'status', 'expires_at', 'created_at', 'updated_at', 'hold_order_id',
+] as const;
 const reservationProperties = {
   reservation_id: int64, product_id: int64, order_id: { type: 'string' },
   quantity: int64, status: { type: 'string', enum: reservationStatuses },
   expires_at: { ...dateTime, description: 'a pending reservation is released (expired) at this time' },
   created_at: dateTime, updated_at: dateTime,
+  hold_order_id: { ...nullableString, description: 'the order hold this reservation is a line of (it then changes only with its order, docs/orders.md); null for a single reservation' },
 } as const;
 
 const reservationSchema = {
@@ -36,7 +39,7 @@ const reservationChangeSchema = {
 
 const reservationExample = {
   reservation_id: 501, product_id: 1001, order_id: 'order_12345', quantity: 2, status: 'pending',
-  expires_at: '2026-11-30T08:15:00.000Z', created_at: exampleTime, updated_at: exampleTime,
+  expires_at: '2026-11-30T08:15:00.000Z', created_at: exampleTime, updated_at: exampleTime, hold_order_id: null,
 } as const;
 const changeExample = (status: string, stock: number, reserved: number) => ({
   ...reservationExample, status, stock, reserved, available: stock - reserved, version: 8, log_id: 90211, replayed: false,
@@ -89,7 +92,7 @@ export function finishReservationSchema(operationId: 'confirmReservation' | 'rel
     },
     bodyOptional: true,
     // Only a confirm deducts stock, so only a confirm is judged against the product's status.
-    errorCodes: errorCodes('RESERVATION_NOT_FOUND', 'RESERVATION_NOT_PENDING', 'RESERVATION_EXPIRED', ...reservationOpCodes,
+    errorCodes: errorCodes('RESERVATION_NOT_FOUND', 'RESERVATION_NOT_PENDING', 'RESERVATION_EXPIRED', 'RESERVATION_IN_ORDER', ...reservationOpCodes,
       ...(confirms ? errorCodes('INVENTORY_LOCKED', 'INVENTORY_INACTIVE') : [])),
     response: {
       200: envelopeSchema(reservationChangeSchema, confirms ? changeExample('confirmed', 93, 0) : changeExample('released', 95, 0)),
