@@ -11,6 +11,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, describe, expect } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { errors } from '../src/errors.js';
+import * as limits from '../src/limits.js';
 import { appTest } from './helpers/app-test.js';
 import {
   duringDrain, failingApp, operationsOf, requestProblems, responseProblems, urlOf,
@@ -93,6 +94,30 @@ const cases: Record<string, Case[]> = {
   getReservation: [
     [200, 'a reservation', async ({ t }) => ({ params: { id: await reservationOf(t.app, product.main) } })],
     [404, 'an unknown reservation', () => ({ params: { id: 939_999_999 } })],
+  ],
+  holdOrder: [
+    [201, 'a new hold', () => ({ params: { orderId: nextOrderId() }, body: { items: [{ product_id: product.main, quantity: 1 }] } })],
+    [200, 'the same lines again', async ({ t }) => {
+      const orderId = await heldOrderOf(t.app);
+      return { params: { orderId }, body: { items: [{ product_id: product.main, quantity: 1 }] } };
+    }],
+    [409, 'a line that cannot be held', () => ({
+      params: { orderId: nextOrderId() }, body: { items: [{ product_id: product.main, quantity: 1 }, { product_id: product.scarce, quantity: 50 }] },
+    })],
+  ],
+  confirmOrderHold: [
+    [200, 'a held order, no body', async ({ t }) => ({ params: { orderId: await heldOrderOf(t.app) } })],
+    [404, 'an unknown order', () => ({ params: { orderId: 'contract-no-such-order' } })],
+    [409, 'a released order', async ({ t }) => ({ params: { orderId: await finishedOrderOf(t.app, 'release') } })],
+  ],
+  releaseOrderHold: [
+    [200, 'a held order', async ({ t }) => ({ params: { orderId: await heldOrderOf(t.app) }, body: { reason: 'cart abandoned' } })],
+    [404, 'an unknown order', () => ({ params: { orderId: 'contract-no-such-order' } })],
+    [409, 'a confirmed order', async ({ t }) => ({ params: { orderId: await finishedOrderOf(t.app, 'confirm') } })],
+  ],
+  getOrderHold: [
+    [200, 'a held order', async ({ t }) => ({ params: { orderId: await heldOrderOf(t.app) } })],
+    [404, 'an unknown order', () => ({ params: { orderId: 'contract-no-such-order' } })],
   ],
   listProductLogs: [
     [200, 'a product\'s rows', () => ({ params: { productId: product.main }, query: { limit: 2 } })],
@@ -187,6 +212,24 @@ async function finishedReservationOf(app: FastifyInstance, action: 'confirm' | '
   const id = await reservationOf(app, product.main);
   expect((await send(app, 'POST', `/api/v1/reservations/${id}/${action}`, 'sync', {})).success).toBe(true);
   return id;
+}
+
+function nextOrderId(): string {
+  orderSequence += 1;
+  return `contract-order-${orderSequence}`;
+}
+
+async function heldOrderOf(app: FastifyInstance): Promise<string> {
+  const orderId = nextOrderId();
+  const answer = await send(app, 'POST', `/api/v1/orders/${orderId}/holds`, 'sync', { items: [{ product_id: product.main, quantity: 1 }] });
+  expect(answer.success, JSON.stringify(answer)).toBe(true);
+  return orderId;
+}
+
+async function finishedOrderOf(app: FastifyInstance, action: 'confirm' | 'release'): Promise<string> {
+  const orderId = await heldOrderOf(app);
+  expect((await send(app, 'POST', `/api/v1/orders/${orderId}/${action}`, 'sync', {})).success).toBe(true);
+  return orderId;
 }
 
 async function pendingDiffOf(t: TestApp, products = [product.diff, product.diff2]): Promise<number> {
@@ -328,7 +371,7 @@ describe('OpenAPI contract: every operation, every documented status, checked by
       }
       const firstParam = Object.keys(success.params ?? {})[0];
       if (firstParam !== undefined) {
-        const long = { ...success, params: { ...success.params, [firstParam]: 'a'.repeat(101) } };
+        const long = { ...success, params: { ...success.params, [firstParam]: 'a'.repeat(limits.pathParamLengthMax + 1) } };
         checkAnswer(doc, operation, await inject(t.app, operation, long, token), 414, 'long path parameter');
       }
       if (!(`${operationId} 500` in notDriven)) {

@@ -114,12 +114,14 @@ export function failingServices(services: Services, fault: () => Error): { servi
     cache.set(target, proxy);
     return proxy;
   };
-  const metrics = { ...services.metrics, registry: wrap(services.metrics.registry) };
+  // Every service object a route may reach, a new one included, except those the hooks need.
+  const kept: ReadonlySet<string> = new Set(['config', 'log', 'metrics', 'startedAt', 'close']);
+  const failing = Object.fromEntries(Object.entries(services).map(([name, value]) =>
+    [name, kept.has(name) || typeof value !== 'object' || value === null ? value : wrap(value as object)]));
   return {
     services: {
-      ...services, metrics, log: pino({ level: 'silent' }), readPool: wrap(services.readPool), redis: wrap(services.redis), cacheWriter: wrap(services.cacheWriter),
-      engine: wrap(services.engine), reconciler: wrap(services.reconciler), ledger: wrap(services.ledger),
-    } as Services,
+      ...failing, metrics: { ...services.metrics, registry: wrap(services.metrics.registry) }, log: pino({ level: 'silent' }),
+    } as unknown as Services,
     arm: () => { armed = true; },
   };
 }
