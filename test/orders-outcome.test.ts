@@ -1,7 +1,8 @@
 /**
  * Proves an order operation is answered truthfully when its connection dies at COMMIT,
  * deterministically, with a TCP proxy between the order transactions and PostgreSQL: (1) the
- * COMMIT landed and only its answer was lost → the hold (or the confirm) is answered as done;
+ * COMMIT landed and only its answer was lost → the hold (or the confirm) is answered as done,
+ * and Redis gets the committed values;
  * (2) the COMMIT never reached PostgreSQL → 503 DATABASE_UNAVAILABLE and nothing applied;
  * (3) PostgreSQL cannot be asked before the deadline → COMMIT_OUTCOME_UNKNOWN, and a retry
  * with the same order id then replays. Each case fails if the resolver guesses instead of asking.
@@ -14,6 +15,7 @@ import { AppError } from '../src/errors.js';
 import { OrderHolds } from '../src/orders/order-holds.js';
 import { createPool } from '../src/store/postgres/pool.js';
 import { PgProxy } from './helpers/pg-proxy.js';
+import { pollUntil } from './helpers/wait.js';
 import { createProduct, dropDatabase, sql, startTestApp, testConfig, type TestApp } from './helpers/test-env.js';
 
 let t: TestApp;
@@ -87,6 +89,9 @@ it('answers the hold, then the confirm, when each COMMIT landed and only its ans
   expect(held.hold).toMatchObject({ orderId: 'landed', status: 'held' });
   expect(held.hold.lines.map((line) => [line.productId, line.quantity, line.status])).toEqual([[1, 2, 'pending'], [2, 2, 'pending']]);
   expect(await reservedOf([1, 2])).toEqual([2, 2]);
+  // Redis gets the landed values too, not only after the health checker's next run.
+  const redisOf = () => Promise.all([1, 2].map(async (id) => t.services.redis.get(t.services.keys.stock(id))));
+  expect(await pollUntil(redisOf, (values) => values.every((value) => value === '8'))).toEqual(['8', '8']);
 
   atCommit = () => { proxy.holdAnswers = true; };
   const confirm = orders.finish('landed', 'confirm', audit);

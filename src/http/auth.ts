@@ -33,11 +33,12 @@ declare module 'fastify' {
 
 /** Each role's token after the fallback to `server.auth_token`; '' means the role is open. */
 export function roleTokens(server: Config['server']): Record<Role, string> {
-  const tokens = server.auth?.tokens ?? {};
+  // Every token key has a default ('') after validation (config-schema.ts).
+  const tokens = server.auth.tokens;
   return {
     sync: tokens.sync || server.auth_token,
     operator: tokens.operator || server.auth_token,
-    read: tokens.read ?? '',
+    read: tokens.read,
   };
 }
 

@@ -21,7 +21,7 @@ import {
 } from '../domain/order-hold.js';
 import {
   insertOrderHold, lockProducts, orderHoldOf, selectDueOrders, selectOrderHold, selectOrderHoldView,
-  writeFinish, writeHold, type Audit, type OrderRow, type ProductAfter,
+  selectLineProductsAvailable, writeFinish, writeHold, type Audit, type OrderRow, type ProductAfter, type ProductAvailable,
 } from '../store/postgres/order-hold-queries.js';
 import { enqueueEvents } from '../store/postgres/outbox-queries.js';
 import type { StockCacheWriter } from '../store/redis/stock-cache.js';
@@ -44,7 +44,7 @@ export interface OrderAnswer {
 }
 
 /** What a transaction answers: the hold, and what it wrote (for the Redis write after commit). */
-interface Done { written: readonly ProductAfter[]; hold: OrderAnswer }
+interface Done { written: readonly ProductAvailable[]; hold: OrderAnswer }
 
 export interface SweepOutcome { expired: number; refused: number; due: number }
 
@@ -94,7 +94,8 @@ export class OrderHolds {
     }, async (client) => {
       const row = await selectOrderHold(client, orderId, false);
       if (row === null) return null;
-      return { written: [], hold: await this.replayHold(client, orderId, fingerprint) };
+      const hold = await this.replayHold(client, orderId, fingerprint);
+      return { written: await selectLineProductsAvailable(client, orderId), hold };
     }));
     await this.writeRedis(answer.written);
     return answer.hold;
@@ -124,7 +125,8 @@ export class OrderHolds {
       return { commit: true, value: { written: written.products, hold: { hold, replayed: false } } };
     }, async (client) => {
       const row = await selectOrderHold(client, orderId, false);
-      return row?.status === finalStatus ? { written: [], hold: await viewOf(client, orderId, false) } : null;
+      if (row?.status !== finalStatus) return null;
+      return { written: await selectLineProductsAvailable(client, orderId), hold: await viewOf(client, orderId, false) };
     }));
     await this.writeRedis(answer.written);
     return answer.hold;
@@ -181,7 +183,8 @@ export class OrderHolds {
     await enqueueEvents(client, routes, events);
   }
 
-  private async writeRedis(written: readonly ProductAfter[]): Promise<void> {
+  /** After the commit (or after resolving a lost one): the products' available, version-guarded. */
+  private async writeRedis(written: readonly ProductAvailable[]): Promise<void> {
     const writer = this.options.cacheWriter;
     if (writer === null || written.length === 0) return;
     const write = writer.afterCommit(written.map((product) => ({

@@ -236,6 +236,23 @@ export function orderHoldOf(row: OrderRow, lines: OrderLine[]): OrderHold {
   return { orderId: row.order_id, status: row.status, expiresAt: row.expires_at, createdAt: row.created_at, updatedAt: row.updated_at, lines };
 }
 
+/** What Redis should hold for a product: its available stock at a version. */
+export interface ProductAvailable { productId: number; available: number; version: number }
+
+/**
+ * The current available stock of the order's products: after a COMMIT whose answer was lost,
+ * what the Redis write needs (the script keeps whichever of it and a newer write has the higher version).
+ */
+export async function selectLineProductsAvailable(client: pg.ClientBase, orderId: string): Promise<ProductAvailable[]> {
+  const result = await client.query<{ product_id: number; available: number; version: number }>({
+    name: 'order_hold_line_products',
+    text: `SELECT i.product_id, i.available, i.version FROM inventories i
+            WHERE i.product_id IN (SELECT r.product_id FROM inventory_reservations r WHERE r.order_id = $1 AND r.order_hold)`,
+    values: [orderId],
+  });
+  return result.rows.map((row) => ({ productId: row.product_id, available: row.available, version: row.version }));
+}
+
 export interface DueOrder { order_id: string }
 
 /** Held orders past their expiry, oldest first: the sweeper's next batch. */

@@ -8,7 +8,6 @@
 import { engineTotals } from '../../../metrics/engine-totals.js';
 import type { RunRow } from '../../../store/postgres/reconcile-run-queries.js';
 import { countDiffsByStatus, selectInventoryStats } from '../../../store/postgres/stats-queries.js';
-import * as limits from '../../../limits.js';
 import { ok } from '../../envelope.js';
 import type { RoutePlugin } from '../../route-plugin.js';
 import { inventoryStatsSchema, serviceStatsSchema } from './stats-schemas.js';
@@ -16,7 +15,7 @@ import { snapshotAge, snapshotSource } from './stats-snapshot.js';
 
 export const statsRoutes: RoutePlugin = async (app) => {
   const lowStockThreshold = app.config.inventory.low_stock_threshold;
-  const maxAgeMs = app.config.inventory.stats_max_age_ms ?? limits.statsMaxAgeMsDefault;
+  const maxAgeMs = app.config.inventory.stats_max_age_ms;
   const catalogue = snapshotSource(() => selectInventoryStats(app.readPool, lowStockThreshold), maxAgeMs);
   const checker = snapshotSource(async () => {
     const [lastRun, diffs] = await Promise.all([app.reconciler.lastRun(), countDiffsByStatus(app.readPool)]);
