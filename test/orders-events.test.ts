@@ -57,11 +57,11 @@ it('counts every order operation by result', async ({ t }) => {
     const metric = await t.services.metrics.registry.getSingleMetric('inventory_order_operations_total')!.get();
     return metric.values.find((value) => value.labels.operation === operation && value.labels.result === result)?.value ?? 0;
   };
-  const before = { success: await count('hold', 'success'), refused: await count('hold', 'order_hold_refused'), replayed: await count('hold', 'replayed') };
+  const before = { success: await count('hold', 'success'), refused: await count('hold', 'refused'), replayed: await count('hold', 'replayed') };
   await createProduct(t.app, { product_id: 20, stock: 1 });
   expect((await hold(t, 'm-1', [{ product_id: 20, quantity: 1 }])).status).toBe(201);
   expect((await hold(t, 'm-1', [{ product_id: 20, quantity: 1 }])).status).toBe(200);
   expect((await hold(t, 'm-2', [{ product_id: 20, quantity: 1 }])).status).toBe(409);
-  expect({ success: await count('hold', 'success'), refused: await count('hold', 'order_hold_refused'), replayed: await count('hold', 'replayed') })
+  expect({ success: await count('hold', 'success'), refused: await count('hold', 'refused'), replayed: await count('hold', 'replayed') })
     .toEqual({ success: before.success + 1, refused: before.refused + 1, replayed: before.replayed + 1 });
 });

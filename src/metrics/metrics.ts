@@ -37,6 +37,9 @@ export interface Metrics {
  * Every result a stock change can end with (`success`, `replayed`, or its refusal code in lower
  * case): each series starts at 0, so `rate()` and the dashboard see a rare code's first occurrence.
  */
+export const orderOperationsKnown = ['hold', 'confirm', 'release', 'expire'] as const;
+export const orderResultsKnown = ['success', 'replayed', 'refused', 'failed'] as const;
+
 export const syncResultsKnown = [
   'success', 'replayed', 'insufficient_stock', 'max_stock_exceeded', 'version_conflict', 'idempotency_conflict',
   'inventory_not_found', 'inventory_locked', 'inventory_inactive', 'validation_error', 'overloaded', 'shutting_down',
@@ -139,6 +142,8 @@ export function createMetrics(options: MetricsOptions): Metrics {
   for (const outcome of ['committed', 'rolled_back', 'connection_lost']) metrics.flushes.inc({ outcome }, 0);
   for (const result of syncResultsKnown) metrics.syncRequests.inc({ result }, 0);
   for (const reason of ['version_moved', 'stored_key', 'duplicate_key', 'deadlock', 'isolated']) metrics.flushReplans.inc({ reason }, 0);
-  for (const operation of ['hold', 'confirm', 'release', 'expire']) metrics.orderOperations.inc({ operation, result: 'success' }, 0);
+  for (const operation of orderOperationsKnown) {
+    for (const result of orderResultsKnown) metrics.orderOperations.inc({ operation, result }, 0);
+  }
   return metrics;
 }

@@ -207,7 +207,10 @@ export class OrderHolds {
       if (operation === 'expire' && !answer.hold.replayed) this.options.metrics.reservationsExpired.inc(answer.hold.hold.lines.length);
       return answer;
     } catch (error) {
-      this.options.metrics.orderOperations.inc({ operation, result: error instanceof AppError ? error.code.toLowerCase() : 'error' });
+      // A refusal (4xx: the order's lines cannot be held, the hold ended…) or a failure: two values,
+      // so every series exists from the start; the code itself is in the answer and the log.
+      const refused = error instanceof AppError && error.statusCode < 500;
+      this.options.metrics.orderOperations.inc({ operation, result: refused ? 'refused' : 'failed' });
       throw error;
     }
   }

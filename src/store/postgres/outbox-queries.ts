@@ -138,9 +138,12 @@ export async function deleteExpiredDeliveries(pool: pg.Pool, retentionHours: num
 
 export interface OutboxCounts { pending: number; failed: number }
 
+/** Read at every scrape: each count reads its own partial index, never the delivered rows. */
 export async function countOutbox(pool: pg.Pool): Promise<OutboxCounts> {
-  const result = await pool.query<OutboxCounts>(`
-    SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'failed')::int AS failed
-      FROM webhook_outbox WHERE status <> 'delivered'`);
+  const result = await pool.query<OutboxCounts>({
+    name: 'outbox_count',
+    text: `SELECT (SELECT count(*) FROM webhook_outbox WHERE status = 'pending')::int AS pending,
+                  (SELECT count(*) FROM webhook_outbox WHERE status = 'failed')::int AS failed`,
+  });
   return result.rows[0]!;
 }
