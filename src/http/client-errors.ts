@@ -36,9 +36,11 @@ function rawAnswer(error: AppError): string {
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
-export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const answer = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? errors.uriTooLong(limits.pathParamLengthMax)
     : error.code === 'FST_ERR_BAD_URL' ? errors.badUrl()
     : errors.internal();
+  // No hook runs for these, the trace id's included: name it here, as every other answer does.
+  void reply.header('x-trace-id', request.id);
   void reply.code(answer.statusCode).send(failure(answer.code, answer.message));
 }

@@ -96,7 +96,7 @@ function documentRoute(schema: DocumentedSchema | undefined, route: RouteOptions
     `${String(route.method)} ${route.url}: its schema declares no errorCodes (docs/http-routes.md); write errorCodes() when it has none of its own`);
   const role = route.config?.role;
   const codes = routeErrorCodes({
-    method: String(route.method), hasParams: schema.params !== undefined, hasRole: role !== undefined, declared: schema.errorCodes ?? [],
+    method: String(route.method), hasParams: schema.params !== undefined, hasRole: role !== undefined, declared: schema.errorCodes,
   });
   const response: Record<string, unknown> = { ...schema.response };
   for (const [status, statusCodes] of codesByStatus(codes)) {
