@@ -25,7 +25,7 @@ const it = appTest({ server: { auth: { tokens } } });
 
 /** Products of this file (ids no other fixture uses). */
 const product = {
-  main: 930_001, locked: 930_002, scarce: 930_003, toLock: 930_005, scarce2: 930_006, diff: 930_010, diff2: 930_011, lockedDiff: 930_012,
+  main: 930_001, locked: 930_002, scarce: 930_003, toLock: 930_005, scarce2: 930_006, orderToLock: 930_007, diff: 930_010, diff2: 930_011, lockedDiff: 930_012,
   missing: 939_999,
 };
 const unknownRunId = '00000000-0000-4000-8000-000000000000';
@@ -109,6 +109,14 @@ const cases: Record<string, Case[]> = {
     [200, 'a held order, no body', async ({ t }) => ({ params: { orderId: await heldOrderOf(t.app) } })],
     [404, 'an unknown order', () => ({ params: { orderId: 'contract-no-such-order' } })],
     [409, 'a released order', async ({ t }) => ({ params: { orderId: await finishedOrderOf(t.app, 'release') } })],
+    [423, 'a line on a product locked since', async ({ t }) => {
+      const orderId = nextOrderId();
+      const held = await send(t.app, 'POST', `/api/v1/orders/${orderId}/holds`, 'sync', { items: [{ product_id: product.orderToLock, quantity: 1 }] });
+      expect(held.success, JSON.stringify(held)).toBe(true);
+      const version = await versionOf(t.app, product.orderToLock);
+      await send(t.app, 'PUT', `/api/v1/inventory/${product.orderToLock}`, 'operator', { version, status: 'locked' });
+      return { params: { orderId } };
+    }],
   ],
   releaseOrderHold: [
     [200, 'a held order', async ({ t }) => ({ params: { orderId: await heldOrderOf(t.app) }, body: { reason: 'cart abandoned' } })],
@@ -258,7 +266,7 @@ let fixtures: Promise<Fixtures> | null = null;
 function fixturesOf(t: TestApp): Promise<Fixtures> {
   fixtures ??= (async () => {
     const create = (product_id: number, stock: number) => send(t.app, 'POST', '/api/v1/inventory', 'operator', { product_id, stock, min_stock: 2 });
-    for (const id of [product.main, product.locked, product.toLock]) expect((await create(id, 100)).success).toBe(true);
+    for (const id of [product.main, product.locked, product.toLock, product.orderToLock]) expect((await create(id, 100)).success).toBe(true);
     for (const id of [product.scarce, product.scarce2]) expect((await create(id, 1)).success).toBe(true);
     await send(t.app, 'POST', '/api/v1/sync-stock', 'sync', { product_id: product.main, delta: -1, order_id: 'contract-seed' });
     await send(t.app, 'POST', '/api/v1/sync-stock', 'sync', { product_id: product.locked, delta: 5 });
