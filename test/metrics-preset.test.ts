@@ -25,8 +25,6 @@ const preset: [string, Record<string, string>[]][] = [
   ['inventory_alerts_raised_total', alertKindsKnown.map(([type, level]) => ({ type, level }))],
   ['inventory_rebuild_runs_total', rebuildTriggers.flatMap((trigger) => runOutcomes.map((outcome) => ({ trigger, outcome })))],
   ['inventory_rebuild_keys_total', rebuildKeyResults.map((result) => ({ result }))],
-  // Order holds preset their success series (src/metrics/metrics.ts); refusal codes appear on first use.
-  ['inventory_order_operations_total', ['hold', 'confirm', 'release', 'expire'].map((operation) => ({ operation, result: 'success' }))],
   ['inventory_webhook_deliveries_total', webhookDeliveryResults.map((result) => ({ result }))],
   ['inventory_ledger_maintenance_runs_total', ['completed', 'failed', 'skipped'].map((outcome) => ({ outcome }))],
   ['inventory_ledger_audit_runs_total', ['completed', 'failed', 'aborted'].map((outcome) => ({ outcome }))],

@@ -102,6 +102,14 @@ const cases: Record<string, Case[]> = {
     [200, 'a held order, no body', async ({ t }) => ({ params: { orderId: await heldOrderOf(t.app) } })],
     [404, 'an unknown order', () => ({ params: { orderId: 'contract-no-such-order' } })],
     [409, 'a released order', async ({ t }) => ({ params: { orderId: await finishedOrderOf(t.app, 'release') } })],
+    [423, 'a line on a product locked since', async ({ t }) => {
+      const orderId = nextOrderId();
+      const held = await send(t.app, 'POST', `/api/v1/orders/${orderId}/holds`, 'sync', { items: [{ product_id: product.orderToLock, quantity: 1 }] });
+      expect(held.success, JSON.stringify(held)).toBe(true);
+      const version = await versionOf(t.app, product.orderToLock);
+      await send(t.app, 'PUT', `/api/v1/inventory/${product.orderToLock}`, 'operator', { version, status: 'locked' });
+      return { params: { orderId } };
+    }],
   ],
   releaseOrderHold: [
     [200, 'a held order', async ({ t }) => ({ params: { orderId: await heldOrderOf(t.app) }, body: { reason: 'cart abandoned' } })],

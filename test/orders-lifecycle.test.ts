@@ -132,6 +132,28 @@ describe('order holds', () => {
     await expectRefusedUnchanged(t, () => finish(t, 'no-such-cart', 'confirm'), 404, 'ORDER_NOT_FOUND');
   });
 
+  it('refuses a confirm while a line\'s product is locked, changing nothing; a release is never held up', async ({ t }) => {
+    for (const id of [81, 82, 83]) await createProduct(t.app, { product_id: id, stock: 9 });
+    expect((await hold(t, 'cart-K', { items: [{ product_id: 81, quantity: 1 }, { product_id: 82, quantity: 2 }] })).status).toBe(201);
+    expect((await hold(t, 'cart-K2', { items: [{ product_id: 83, quantity: 3 }] })).status).toBe(201);
+    const setStatus = async (productId: number, status: string) => {
+      const version = (await call(t.app, 'GET', `/api/v1/inventory/${productId}`)).body.data.version;
+      expect((await call(t.app, 'PUT', `/api/v1/inventory/${productId}`, { version, status })).status).toBe(200);
+    };
+    await setStatus(82, 'locked');
+    await setStatus(83, 'inactive');
+    const refused = await expectRefusedUnchanged(t, () => finish(t, 'cart-K', 'confirm'), 423, 'INVENTORY_LOCKED');
+    expect(refused.body.message).toContain('Product 82');
+    await expectRefusedUnchanged(t, () => finish(t, 'cart-K2', 'confirm'), 409, 'INVENTORY_INACTIVE');
+    expect((await finish(t, 'cart-K2', 'release')).body.data).toMatchObject({ status: 'released' });
+    await setStatus(82, 'active');
+    expect((await finish(t, 'cart-K', 'confirm')).body.data).toMatchObject({ status: 'confirmed' });
+    expect(await products(t, [81, 82, 83])).toEqual([
+      { product_id: 81, stock: 8, reserved: 0, version: 3 }, { product_id: 82, stock: 7, reserved: 0, version: 5 },
+      { product_id: 83, stock: 9, reserved: 0, version: 4 },
+    ]);
+  });
+
   it('releases every line; a retry replays; a confirm after it is refused', async ({ t }) => {
     for (const id of [41, 42]) await createProduct(t.app, { product_id: id, stock: 8 });
     expect((await hold(t, 'cart-R', { items: [{ product_id: 41, quantity: 8 }, { product_id: 42, quantity: 1 }] })).status).toBe(201);

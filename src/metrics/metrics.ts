@@ -33,13 +33,13 @@ export interface Metrics {
   recordSync(result: string, seconds: number): void;
 }
 
+export const orderOperationsKnown = ['hold', 'confirm', 'release', 'expire'] as const;
+export const orderResultsKnown = ['success', 'replayed', 'refused', 'failed'] as const;
+
 /**
  * Every result a stock change can end with (`success`, `replayed`, or its refusal code in lower
  * case): each series starts at 0, so `rate()` and the dashboard see a rare code's first occurrence.
  */
-export const orderOperationsKnown = ['hold', 'confirm', 'release', 'expire'] as const;
-export const orderResultsKnown = ['success', 'replayed', 'refused', 'failed'] as const;
-
 export const syncResultsKnown = [
   'success', 'replayed', 'insufficient_stock', 'max_stock_exceeded', 'version_conflict', 'idempotency_conflict',
   'inventory_not_found', 'inventory_locked', 'inventory_inactive', 'validation_error', 'overloaded', 'shutting_down',

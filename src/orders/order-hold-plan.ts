@@ -40,15 +40,34 @@ export function refusedLines(lines: readonly OrderLineRequest[], products: Reado
 
 function lineRefusal(line: OrderLineRequest, product: LockedProduct | undefined): AppError | null {
   if (product === undefined) return errors.inventoryNotFound(line.productId);
-  switch (product.status) {
-    case 'active': break;
-    case 'locked': return errors.inventoryLocked(line.productId);
-    case 'inactive': return errors.inventoryInactive(line.productId);
-    default: return assertNever(product.status);
-  }
+  const refusal = statusRefusal(product.productId, product.status);
+  if (refusal !== null) return refusal;
   if (product.orderReserved) return errors.orderLineReservedAlready(line.productId);
   const available = product.stock - product.reserved;
   return line.quantity > available ? errors.insufficientStockToReserve(line.productId, available, line.quantity) : null;
+}
+
+/** A locked or inactive product refuses stock changes (the engine's rule, `stock-plan-ops.ts`). */
+function statusRefusal(productId: number, status: InventoryStatus): AppError | null {
+  switch (status) {
+    case 'active': return null;
+    case 'locked': return errors.inventoryLocked(productId);
+    case 'inactive': return errors.inventoryInactive(productId);
+    default: return assertNever(status);
+  }
+}
+
+/**
+ * Why a confirm of these lines' products is refused, or null. A confirm deducts stock, so, as for
+ * a single reservation, a locked or inactive product refuses it (the first in product order is
+ * named); a release or expiry only frees stock and is never held up by a status.
+ */
+export function confirmRefusal(products: readonly { productId: number; status: InventoryStatus }[]): AppError | null {
+  for (const product of products) {
+    const refusal = statusRefusal(product.productId, product.status);
+    if (refusal !== null) return refusal;
+  }
+  return null;
 }
 
 /** What ending a hold does: apply it, answer the state it already reached (a retry), or refuse. */

@@ -20,13 +20,13 @@ import {
   finalStatusOf, orderFingerprint, type OrderFinish, type OrderHold, type OrderLineRequest,
 } from '../domain/order-hold.js';
 import {
-  insertOrderHold, lockProducts, orderHoldOf, selectDueOrders, selectOrderHold, selectOrderHoldView,
+  insertOrderHold, lockLineProducts, lockProducts, orderHoldOf, selectDueOrders, selectOrderHold, selectOrderHoldView,
   selectLineProductsAvailable, writeFinish, writeHold, type Audit, type OrderRow, type ProductAfter, type ProductAvailable,
 } from '../store/postgres/order-hold-queries.js';
 import { enqueueEvents } from '../store/postgres/outbox-queries.js';
 import type { StockCacheWriter } from '../store/redis/stock-cache.js';
 import { stockCrossingOf, type OutboxEvent, type StockEventSettings } from '../domain/events.js';
-import { decideFinish, refusedLines, type LockedProduct } from './order-hold-plan.js';
+import { confirmRefusal, decideFinish, refusedLines, type LockedProduct } from './order-hold-plan.js';
 import { OrderTransactions } from './order-transaction.js';
 
 export interface HoldRequest {
@@ -112,6 +112,10 @@ export class OrderHolds {
         case 'refuse': throw decision.error;
         case 'replay': return { commit: false, value: { written: [], hold: await viewOf(client, orderId, true) } };
         case 'apply': break;
+      }
+      if (finish === 'confirm') {
+        const refusal = confirmRefusal(await lockLineProducts(client, orderId));
+        if (refusal !== null) throw refusal;
       }
       const written = await writeFinish(client, orderId, finalStatus, audit);
       assert(written.orderRows === 1, 'a held order was not moved');

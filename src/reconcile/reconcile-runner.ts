@@ -2,7 +2,9 @@
  * The health checker's runs: start one (or join the one already going, here or on another
  * instance), scan every span of product ids in the worker pool, apply auto_fix, and keep the run's
  * row and progress up to date. One run at a time per database: the advisory lock decides who runs,
- * and the others answer with the running run's id.
+ * and the others answer with the running run's id. The health checker is also the way in to
+ * rebuilds of Redis (rebuild-runner.ts, sharing the worker pool), the watch that starts them when
+ * Redis comes back empty (redis-fill-watch.ts), the reports of both kinds of run, and fixes.
  */
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';

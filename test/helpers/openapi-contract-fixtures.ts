@@ -13,8 +13,8 @@ export const tokens = { sync: 'contract-sync-token', operator: 'contract-operato
 
 /** Products of this file (ids no other fixture uses). */
 export const product = {
-  main: 930_001, locked: 930_002, scarce: 930_003, toLock: 930_005, scarce2: 930_006, diff: 930_010, diff2: 930_011, lockedDiff: 930_012,
-  missing: 939_999,
+  main: 930_001, locked: 930_002, scarce: 930_003, toLock: 930_005, scarce2: 930_006, orderToLock: 930_007,
+  diff: 930_010, diff2: 930_011, lockedDiff: 930_012, missing: 939_999,
 };
 export const unknownRunId = '00000000-0000-4000-8000-000000000000';
 
@@ -92,7 +92,7 @@ let fixtures: Promise<Fixtures> | null = null;
 export function fixturesOf(t: TestApp): Promise<Fixtures> {
   fixtures ??= (async () => {
     const create = (product_id: number, stock: number) => send(t.app, 'POST', '/api/v1/inventory', 'operator', { product_id, stock, min_stock: 2 });
-    for (const id of [product.main, product.locked, product.toLock]) expect((await create(id, 100)).success).toBe(true);
+    for (const id of [product.main, product.locked, product.toLock, product.orderToLock]) expect((await create(id, 100)).success).toBe(true);
     for (const id of [product.scarce, product.scarce2]) expect((await create(id, 1)).success).toBe(true);
     await send(t.app, 'POST', '/api/v1/sync-stock', 'sync', { product_id: product.main, delta: -1, order_id: 'contract-seed' });
     await send(t.app, 'POST', '/api/v1/sync-stock', 'sync', { product_id: product.locked, delta: 5 });

@@ -70,6 +70,18 @@ export async function lockProducts(client: pg.ClientBase, orderId: string, produ
   return result.rows;
 }
 
+/** The products of the order's lines locked in product order, with their status (a confirm's check). */
+export async function lockLineProducts(client: pg.ClientBase, orderId: string): Promise<{ productId: number; status: InventoryStatus }[]> {
+  const result = await client.query<{ product_id: number; status: InventoryStatus }>({
+    name: 'order_hold_lock_line_products',
+    text: `SELECT i.product_id, i.status FROM inventories i
+            WHERE i.product_id IN (SELECT r.product_id FROM inventory_reservations r WHERE r.order_id = $1 AND r.order_hold)
+            ORDER BY i.product_id FOR UPDATE`,
+    values: [orderId],
+  });
+  return result.rows.map((row) => ({ productId: row.product_id, status: row.status }));
+}
+
 /** What a change left on one product, for the answer and the Redis write after commit. */
 export interface ProductAfter {
   productId: number;

@@ -3,7 +3,7 @@
 // retry is recognised by, and what confirm, release and expiry do in every state of a hold.
 import { describe, expect, it } from 'vitest';
 import { orderFingerprint, orderHoldStatuses, type OrderFinish } from '../../../src/domain/order-hold.js';
-import { decideFinish, refusedLines, type LockedProduct } from '../../../src/orders/order-hold-plan.js';
+import { confirmRefusal, decideFinish, refusedLines, type LockedProduct } from '../../../src/orders/order-hold-plan.js';
 
 const product = (productId: number, stock: number, reserved = 0, patch: Partial<LockedProduct> = {}): LockedProduct =>
   ({ productId, stock, reserved, status: 'active', orderReserved: false, ...patch });
@@ -27,6 +27,15 @@ describe('refusedLines', () => {
       [4, 'INVENTORY_INACTIVE'], [1, 'INSUFFICIENT_STOCK'], [9, 'INVENTORY_NOT_FOUND'], [3, 'INVENTORY_LOCKED'], [5, 'RESERVATION_EXISTS'],
     ]);
     expect(refused[1]!.error.message).toContain('6 available');
+  });
+});
+
+describe('confirmRefusal', () => {
+  it('lets a confirm of active products through and names the first locked or inactive product in the order given', () => {
+    expect(confirmRefusal([{ productId: 1, status: 'active' }, { productId: 2, status: 'active' }])).toBeNull();
+    const refusal = confirmRefusal([{ productId: 1, status: 'active' }, { productId: 2, status: 'inactive' }, { productId: 3, status: 'locked' }]);
+    expect([refusal?.code, refusal?.statusCode, refusal?.message]).toEqual(['INVENTORY_INACTIVE', 409, expect.stringContaining('Product 2')]);
+    expect(confirmRefusal([{ productId: 3, status: 'locked' }])?.statusCode).toBe(423);
   });
 });
 

@@ -115,7 +115,8 @@ export function finishOrderSchema(operationId: 'confirmOrderHold' | 'releaseOrde
       examples: [confirms ? { reason: 'order paid', operator: 'order-service' } : { reason: 'cart abandoned' }],
     },
     bodyOptional: true,
-    errorCodes: errorCodes('ORDER_NOT_FOUND', 'ORDER_NOT_HELD', ...(confirms ? errorCodes('ORDER_HOLD_EXPIRED') : []), ...transactionCodes),
+    errorCodes: errorCodes('ORDER_NOT_FOUND', 'ORDER_NOT_HELD',
+      ...(confirms ? errorCodes('ORDER_HOLD_EXPIRED', 'INVENTORY_LOCKED', 'INVENTORY_INACTIVE') : []), ...transactionCodes),
     response: { 200: envelopeSchema(orderHoldSchema, confirms ? holdExample('confirmed', 'confirmed') : holdExample('released', 'released')) },
   } as const;
 }
