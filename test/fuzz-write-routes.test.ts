@@ -1,5 +1,5 @@
 /**
- * Fuzzes every write route with fast-check (10,500 generated requests: wrong types, huge and odd
+ * Fuzzes every write route with fast-check (12,000 generated requests: wrong types, huge and odd
  * numbers, unicode, deep nesting, missing and extra fields, odd path ids, non-JSON text, and some
  * valid bodies):
  * never a 5xx, a refused request never changes the database, an accepted sync changes stock by
@@ -25,7 +25,8 @@ async function checksum(t: TestApp) {
       (SELECT md5(coalesce(string_agg(r::text, ',' ORDER BY id), '')) FROM inventory_reservations r) AS reservations,
       (SELECT coalesce(sum(stock), 0) FROM inventories)::float8 AS stock,
       (SELECT count(*) FROM inventory_logs)::int AS logs,
-      (SELECT count(*) FROM inventory_idempotency)::int AS keys`);
+      (SELECT count(*) FROM inventory_idempotency)::int AS keys,
+      (SELECT md5(coalesce(string_agg(o::text, ',' ORDER BY order_id), '')) FROM order_holds o) AS orders`);
   return row!;
 }
 
@@ -87,6 +88,21 @@ const finishBody = fc.record({ reason: field(fc.string({ maxLength: 30 })), oper
 const batchSyncBody = fc.record({ items: field(fc.array(syncBody, { maxLength: 6 })), trace_id: field(fc.stringMatching(/^[a-z0-9]{1,10}$/)) }, { requiredKeys: [] });
 const batchGetBody = fc.record({ product_ids: field(fc.array(field(fc.constantFrom(...products, 404)), { maxLength: 6 })) }, { requiredKeys: [] });
 
+const holdBody = fc.tuple(fc.record({
+  items: field(fc.array(fc.record({
+    product_id: field(fc.constantFrom(...products, 404)), quantity: field(fc.integer({ min: -2, max: 20 })),
+  }, { requiredKeys: [] }), { maxLength: 4 })),
+  ttl_seconds: field(fc.integer({ min: 0, max: 100_000 })),
+  reason: field(fc.string({ maxLength: 30 })),
+  trace_id: field(fc.stringMatching(/^[a-z0-9-]{1,20}$/)),
+}, { requiredKeys: [] }), fc.oneof({ weight: 4, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: extraFields }))
+  .map(([body, extra]) => ({ ...extra, ...body }));
+/** An order id: usually one of a few (so retries, conflicts, confirms and releases meet held orders), sometimes anything. */
+const orderIdSegment = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('o1', 'o2', 'o3', 'o4', 'o5', 'o6') },
+  { weight: 1, arbitrary: fc.constantFrom('%00', '%2F', 'a%20b', '%E2%82%AC', '%ZZ', 'x'.repeat(129), 'x'.repeat(400)) },
+);
+
 const fixBody = fc.record({ fix_type: field(fc.constantFrom('use_db', 'use_redis', 'ignore')), operator: field(fc.string({ maxLength: 10 })) }, { requiredKeys: [] });
 const ackBody = fc.record({ status: field(fc.constantFrom('sent', 'ignored', 'pending')) }, { requiredKeys: [] });
 
@@ -122,6 +138,8 @@ const routes: WriteRoute[] = [
   { name: 'update', method: 'PUT', url: pathId(fc.constantFrom(...products, 404)).map((id) => `/api/v1/inventory/${id}`), payload: payloadOf(updateBody), runs: 1500, acceptedMin: 15 },
   { name: 'reserve', method: 'POST', url: fc.constant('/api/v1/reservations'), payload: payloadOf(reserveBody), runs: 1500, acceptedMin: 15 },
   { name: 'confirm/release', method: 'POST', url: fc.tuple(pathId(reservationId), fc.constantFrom('confirm', 'release')).map(([id, verb]) => `/api/v1/reservations/${id}/${verb}`), payload: payloadOf(finishBody), runs: 1000, acceptedMin: 5 },
+  { name: 'order hold', method: 'POST', url: orderIdSegment.map((id) => `/api/v1/orders/${id}/holds`), payload: payloadOf(holdBody), runs: 1000, acceptedMin: 5 },
+  { name: 'order confirm/release', method: 'POST', url: fc.tuple(orderIdSegment, fc.constantFrom('confirm', 'release')).map(([id, verb]) => `/api/v1/orders/${id}/${verb}`), payload: payloadOf(finishBody), runs: 500, acceptedMin: 2 },
   { name: 'sync batch', method: 'POST', url: fc.constant('/api/v1/sync-stock/batch'), payload: payloadOf(batchSyncBody), runs: 1000, acceptedMin: 10 },
   { name: 'batch get', method: 'POST', url: fc.constant('/api/v1/inventory/batch'), payload: payloadOf(batchGetBody), runs: 500, acceptedMin: 5 },
   // No diffs or alerts exist in this database: these two must refuse everything cleanly.

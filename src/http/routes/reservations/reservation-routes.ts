@@ -10,7 +10,7 @@ import { databaseFailureOf, errors } from '../../../errors.js';
 import type { ChangeResult } from '../../../domain/change-result.js';
 import type { FinishReservationOp } from '../../../domain/stock-ops.js';
 import { selectReservation } from '../../../store/postgres/reservation-queries.js';
-import { changeBody, reservationBody, type ChangeBody, type ReservationBody } from '../../change-body.js';
+import { changeBody, reservationBody, type ReservationChangeBody } from '../../change-body.js';
 import { ok } from '../../envelope.js';
 import type { RoutePlugin } from '../../route-plugin.js';
 import { finishReservationSchema, getReservationSchema, reserveSchema } from './reservation-schemas.js';
@@ -81,7 +81,7 @@ export const reservationRoutes: RoutePlugin = async (app) => {
  * "nothing was applied". A replay shows the reservation as it is now (confirmed, released …):
  * that needs a read, and if the read fails the answer says to retry, which replays again.
  */
-async function changeView(readPool: pg.Pool, result: ChangeResult): Promise<ReservationBody & ChangeBody> {
+async function changeView(readPool: pg.Pool, result: ChangeResult): Promise<ReservationChangeBody> {
   assert(result.reservationId !== null, 'a reservation op answered without its reservation');
   if (!result.replayed) {
     assert(result.reservation !== null, 'a committed reservation change answered without its reservation');

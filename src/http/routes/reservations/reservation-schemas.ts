@@ -19,13 +19,13 @@ const reservationProperties = {
   hold_order_id: { ...nullableString, description: 'the order hold this reservation is a line of (it then changes only with its order, docs/orders.md); null for a single reservation' },
 } as const;
 
-const reservationSchema = {
+export const reservationSchema = {
   title: 'Reservation',
   type: 'object', additionalProperties: false, required: reservationRequired, properties: reservationProperties,
 } as const;
 
 /** A reservation with the product's stock right after the change that made or ended it. */
-const reservationChangeSchema = {
+export const reservationChangeSchema = {
   title: 'ReservationChange',
   type: 'object', additionalProperties: false,
   required: [...reservationRequired, 'stock', 'reserved', 'available', 'version', 'log_id', 'replayed'],
