@@ -225,7 +225,10 @@ export const reconcileLockLookupStepMs = 50;
 export const rebuildScriptRowsMax = 1000;
 /** How often the service looks for its fill marker in Redis (one EXISTS; also on every reconnection). */
 export const redisFillCheckMs = 1000;
-/** After a rebuild the service started by itself failed, it waits this long before the next one. */
+/**
+ * After a rebuild the service started by itself failed, or while another instance's rebuild goes,
+ * it waits this long before looking at the marker again.
+ */
 export const rebuildRetryDelayMs = 10_000;
 /** auto_fix takes a run's pending diffs in pages of this many rows. */
 export const autoFixPageRows = 500;

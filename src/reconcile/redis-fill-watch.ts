@@ -3,8 +3,8 @@
  * rebuilds it: the fill marker that every rebuild sets is gone with the keys. One EXISTS every
  * `limits.redisFillCheckMs` and on every reconnection; a missing marker is logged, counted
  * (`inventory_redis_empty_detected_total`) and starts a rebuild (trigger `redis_empty`), or joins
- * the one another instance is running. A rebuild this watcher started that fails is retried after
- * `limits.rebuildRetryDelayMs`, not at every check.
+ * the one another instance is running. A rebuild this watcher started that fails, or one it found
+ * another instance running, is looked at again after `limits.rebuildRetryDelayMs`, not at every check.
  */
 import type { Logger } from 'pino';
 import * as limits from '../limits.js';
@@ -32,17 +32,25 @@ export function watchRedisFill(deps: RedisFillWatchDeps): RedisFillWatch {
     if (stopped || checking || !isRedisReady(redis) || rebuilder.isRunning() || performance.now() < retryAtMs) return;
     checking = true;
     try {
-      if ((await redis.exists(keys.filledMarker)) === 1) return;
+      // A check that fails (Redis went away, or answered too slowly) is simply made again at the next tick.
+      const present = await redis.exists(keys.filledMarker).catch(() => null);
+      if (present !== 0) return;
       metrics.redisEmptyDetected.inc();
       log.warn({ marker: keys.filledMarker }, 'Redis has lost the fill marker (restarted empty or flushed): rebuilding it from PostgreSQL');
       const started = await rebuilder.start('redis_empty');
-      if (started.joined) return;
+      if (started.joined) {
+        // Another instance is rebuilding (and may have lost its marker to a flush meanwhile): look
+        // again once it has had time to finish, rather than join it anew at every check.
+        log.info({ run_id: started.runId }, 'another instance is rebuilding Redis; checking again later');
+        retryAtMs = performance.now() + limits.rebuildRetryDelayMs;
+        return;
+      }
       // Waits for the rebuild it started (the checks meanwhile skip), so a failure delays the next one.
       const failed = await rebuilder.waitFailed(started.runId);
       if (failed) retryAtMs = performance.now() + limits.rebuildRetryDelayMs;
     } catch (error) {
-      // Redis went away between the ready check and the command, or the rebuild could not start.
-      log.warn({ err: error }, 'could not check Redis for its fill marker');
+      // The rebuild could not start (PostgreSQL unreachable, the service closing): not at every tick.
+      log.warn({ err: error }, 'could not start a rebuild of Redis');
       retryAtMs = performance.now() + limits.rebuildRetryDelayMs;
     } finally {
       checking = false;
