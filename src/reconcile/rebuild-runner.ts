@@ -114,7 +114,9 @@ export class Rebuilder {
     } catch (error) {
       outcome = run.abort.signal.aborted ? 'aborted' : 'failed';
       failure = outcome === 'aborted' ? abortReason(run.abort.signal.reason) : reasonOf(error);
-      log.error({ err: error, run_id: run.runId, reason: failure }, `rebuild of Redis ${outcome}`);
+      // Shutdown and a lost lock are expected ways for a rebuild to stop; anything else is an error.
+      if (outcome === 'aborted') log.warn({ err: error, run_id: run.runId, reason: failure }, 'rebuild of Redis aborted');
+      else log.error({ err: error, run_id: run.runId, reason: failure }, 'rebuild of Redis failed');
       // Without the marker the watcher starts another rebuild; Redis may be down now, so best effort.
       await redis.del(keys.filledMarker).catch(() => {});
     } finally {
