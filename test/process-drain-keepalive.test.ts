@@ -1,5 +1,5 @@
 /**
- * Proves drain without resets: 40 clients on keep-alive connections send keyed deltas to a real
+ * Proves drain without resets: 40 busy and 8 slow clients on keep-alive connections send keyed deltas to a real
  * service process; SIGTERM arrives mid-load and the clients go on sending on the connections they
  * hold. Every request is answered 200 (committed) or 503 SHUTTING_DOWN with `Connection: close`,
  * or finds no listener (ECONNREFUSED, a new connection after close); none meets a reset
@@ -77,16 +77,34 @@ it('SIGTERM under keep-alive load: 503 SHUTTING_DOWN with Connection: close, nev
       if (outcome.kind === 'refused' || started.exitCode !== null) break;
     }
   });
+  // A few clients send every 100 ms: their connections are never idle for the drain's idle bound
+  // (500 ms), so the request each sends after SIGTERM meets an open connection while the service
+  // drains and must be answered 503 SHUTTING_DOWN, whatever the machine's load does to the busy
+  // clients' timing (a busy client's request is often in flight at SIGTERM and answered 200).
+  const slowClients = Array.from({ length: 8 }, async (_, index) => {
+    const client = 40 + index;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    agents.push(agent);
+    for (let i = 0; i < 2000; i += 1) {
+      const key = `c${client}-${i}`;
+      const afterSigterm = sigterm;
+      const outcome = await post(agent, started.port, key);
+      outcomes.push({ key, outcome, afterSigterm });
+      if (outcome.kind === 'answer') answered.add(client);
+      if (outcome.kind === 'refused' || (outcome.kind === 'answer' && outcome.connection === 'close') || started.exitCode !== null) break;
+      await sleep(100);
+    }
+  });
   // Every client holds an open keep-alive connection (it has had an answer on it), then load goes
   // on a little: a connection still in the kernel's accept queue when the listener closes is reset
   // by TCP itself, which no drain can answer, so the test starts from open connections.
   const deadline = Date.now() + 20_000;
-  while (answered.size < 40 && Date.now() < deadline) await sleep(20);
-  expect(answered.size).toBe(40);
+  while (answered.size < 48 && Date.now() < deadline) await sleep(20);
+  expect(answered.size).toBe(48);
   await sleep(300);
   sigterm = true;
   const stopMs = await started.stop('SIGTERM');
-  await Promise.all(clients);
+  await Promise.all([...clients, ...slowClients]);
 
   expect(started.exitCode, started.output).toBe(0);
   expect(stopMs).toBeLessThan(15_000);
