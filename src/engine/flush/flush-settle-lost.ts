@@ -11,7 +11,7 @@ import type { CacheWrite } from '../../store/redis/stock-cache.js';
 import { answersOf, storedResultOf } from './flush-answers.js';
 import { resolveFlushOutcome } from './flush-outcome.js';
 import type { ActorContext, Pending, PlannedFlush, PlannedProduct } from './flush-phases.js';
-import { cacheWriteOf, settleNow } from './flush-settle.js';
+import { cacheWriteOf, settleAfterCacheWrite, settleNow } from './flush-settle.js';
 
 export async function settleAfterConnectionLoss(
   ctx: ActorContext, planned: PlannedFlush, flushId: number, backendPid: number | null,
@@ -50,13 +50,7 @@ export async function settleAfterConnectionLoss(
         assertNever(product.confirmation);
     }
   }
-  if (cacheWrites.length === 0) {
-    for (const [pending, answer] of afterWrite) ctx.settle(pending, answer);
-    return;
-  }
-  ctx.afterCommit(cacheWrites, () => {
-    for (const [pending, answer] of afterWrite) ctx.settle(pending, answer);
-  });
+  settleAfterCacheWrite(ctx, cacheWrites, afterWrite);
 }
 
 /**

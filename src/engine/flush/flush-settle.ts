@@ -56,13 +56,21 @@ export function settleCommitted(ctx: ActorContext, planned: PlannedFlush, rows: 
         assertNever(product.confirmation);
     }
   }
-  if (cacheWrites.length === 0) {
+  settleAfterCacheWrite(ctx, cacheWrites, afterWrite);
+}
+
+/**
+ * Answers the ops of committed products once their Redis write is done or its wait bound passed
+ * (`ctx.afterCommit`), at once when the flush wrote no product.
+ */
+export function settleAfterCacheWrite(
+  ctx: ActorContext, cacheWrites: CacheWrite[], afterWrite: readonly [Pending, ChangeResult | AppError][],
+): void {
+  const answerAll = () => {
     for (const [pending, answer] of afterWrite) ctx.settle(pending, answer);
-    return;
-  }
-  ctx.afterCommit(cacheWrites, () => {
-    for (const [pending, answer] of afterWrite) ctx.settle(pending, answer);
-  });
+  };
+  if (cacheWrites.length === 0) answerAll();
+  else ctx.afterCommit(cacheWrites, answerAll);
 }
 
 /** Answers a product that wrote nothing: its refusals stand and its replays are known. */
