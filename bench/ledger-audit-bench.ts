@@ -11,7 +11,6 @@
  * live in this process, so their memory is in it). Results: bench/results/ledger-audit-<N>.json
  * and .md.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +18,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { loadConfig, validateConfig } from '../src/config/load-config.js';
 import type { Config } from '../src/config/config-types.js';
+import { benchServiceConfig, loadInChild } from './bench-service.js';
 import * as limits from '../src/limits.js';
 import { connectionOptions } from '../src/store/postgres/pool.js';
 import { createServices, type Services } from '../src/services.js';
@@ -42,12 +41,7 @@ const initialStock = 1_000_000;
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 
 function benchConfig(): Config {
-  const config = loadConfig();
-  config.database.postgres.dbname = 'inv_bench_ledger_audit';
-  config.redis.key_prefix = 'bench:ledger-audit:';
-  config.inventory.health_check.enable = false;
-  config.logging.level = 'warn';
-  return validateConfig(config);
+  return benchServiceConfig({ dbname: 'inv_bench_ledger_audit', keyPrefix: 'bench:ledger-audit:' });
 }
 
 /**
@@ -167,8 +161,8 @@ async function main(): Promise<void> {
     await services.close();
     return;
   }
-  const passOn = ['--products', String(products), '--rows-per-product', String(rowsPerProduct), '--load-only'];
-  if (!args.reuse) execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...passOn], { stdio: 'inherit' });
+  const passOn = ['--products', String(products), '--rows-per-product', String(rowsPerProduct)];
+  if (!args.reuse) loadInChild(fileURLToPath(import.meta.url), passOn);
   const figures = await measure(services);
   writeResults(figures);
   if (args.keep) await services.close();

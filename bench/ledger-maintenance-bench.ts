@@ -18,8 +18,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { loadConfig, validateConfig } from '../src/config/load-config.js';
 import type { Config } from '../src/config/config-types.js';
+import { benchServiceConfig } from './bench-service.js';
 import type { MaintenanceReport } from '../src/ledger/ledger-maintenance.js';
 import { intervalStart } from '../src/ledger/partition-plan.js';
 import { createLogPartition } from '../src/store/postgres/partition-queries.js';
@@ -44,12 +44,7 @@ const dayMs = 86_400_000;
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 
 function benchConfig(): Config {
-  const config = loadConfig();
-  config.database.postgres.dbname = 'inv_bench_ledger_maintenance';
-  config.redis.key_prefix = 'bench:ledger-maintenance:';
-  config.inventory.health_check.enable = false;
-  config.logging.level = 'warn';
-  return validateConfig(config);
+  return benchServiceConfig({ dbname: 'inv_bench_ledger_maintenance', keyPrefix: 'bench:ledger-maintenance:' });
 }
 
 /** Today's partitions from the service; the legacy one replaced by a partition 100 days old, full of rows. */

@@ -9,7 +9,6 @@
  * a sample of keys against their rows, then deletes the keys and the database (unless --keep).
  * Results: bench/results/rebuild-<N>.json and .md. Target: 1M products ≤ 3 s, memory flat.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { loadConfig, validateConfig } from '../src/config/load-config.js';
 import type { Config } from '../src/config/config-types.js';
+import { benchServiceConfig, loadInChild } from './bench-service.js';
 import { connectionOptions } from '../src/store/postgres/pool.js';
 import { createServices, type Services } from '../src/services.js';
 import { dropKeysWithPrefix } from '../test/helpers/test-env.js';
@@ -39,15 +38,7 @@ const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const checkedKeys = 10_000;
 
 function benchConfig(): Config {
-  const config = loadConfig();
-  config.database.postgres.dbname = 'inv_bench_rebuild';
-  config.redis.key_prefix = 'bench:rebuild:';
-  // No watcher and no schedule: the one rebuild measured is the one this file starts.
-  config.inventory.health_check.enable = false;
-  if (args.workers !== undefined) config.inventory.health_check.workers = Number(args.workers);
-  if (args['chunk-rows'] !== undefined) config.inventory.health_check.chunk_rows = Number(args['chunk-rows']);
-  config.logging.level = 'warn';
-  return validateConfig(config);
+  return benchServiceConfig({ dbname: 'inv_bench_rebuild', keyPrefix: 'bench:rebuild:', workers: args.workers, chunkRows: args['chunk-rows'] });
 }
 
 /** Runs in the child: products 1..N, stock 1000 + id % 7, versions 1 to 5; Redis left empty. */
@@ -159,8 +150,8 @@ async function main(): Promise<void> {
     await services.close();
     return;
   }
-  const passOn = ['--products', String(products), '--load-only'];
-  if (!args.reuse) execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...passOn], { stdio: 'inherit' });
+  const passOn = ['--products', String(products)];
+  if (!args.reuse) loadInChild(fileURLToPath(import.meta.url), passOn);
   else await dropKeysWithPrefix(services.redis as Redis, config.redis.key_prefix);
   const figures = await measure(services);
   const checked = await checkSample(services);

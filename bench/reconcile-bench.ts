@@ -9,15 +9,14 @@
  * worker threads too: they live in this process). Results: bench/results/reconcile-<N>.json and
  * .md. Targets: 1M products ≤ 3 s with peak RSS ≤ 256 MB; 3M within 3.5 × the 1M time.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { loadConfig, validateConfig } from '../src/config/load-config.js';
 import type { Config } from '../src/config/config-types.js';
+import { benchServiceConfig, loadInChild } from './bench-service.js';
 import { connectionOptions } from '../src/store/postgres/pool.js';
 import { createServices, type Services } from '../src/services.js';
 
@@ -38,14 +37,7 @@ const keyBatchRows = 20_000;
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 
 function benchConfig(): Config {
-  const config = loadConfig();
-  config.database.postgres.dbname = 'inv_bench_reconcile';
-  config.redis.key_prefix = 'bench:reconcile:';
-  config.inventory.health_check.enable = false;
-  if (args.workers !== undefined) config.inventory.health_check.workers = Number(args.workers);
-  if (args['chunk-rows'] !== undefined) config.inventory.health_check.chunk_rows = Number(args['chunk-rows']);
-  config.logging.level = 'warn';
-  return validateConfig(config);
+  return benchServiceConfig({ dbname: 'inv_bench_reconcile', keyPrefix: 'bench:reconcile:', workers: args.workers, chunkRows: args['chunk-rows'] });
 }
 
 /** Runs in the child: products 1..N with stock 1000 (above the low-stock threshold), Redis in step. */
@@ -144,8 +136,8 @@ async function main(): Promise<void> {
     await services.close();
     return;
   }
-  const passOn = ['--products', String(products), ...(args.workers ? ['--workers', args.workers] : []), '--load-only'];
-  if (!args.reuse) execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...passOn], { stdio: 'inherit' });
+  const passOn = ['--products', String(products), ...(args.workers ? ['--workers', args.workers] : [])];
+  if (!args.reuse) loadInChild(fileURLToPath(import.meta.url), passOn);
   const figures = await measure(services);
   writeResults(config, figures);
   if (args.keep) await services.close();
