@@ -20,6 +20,8 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { Config } from '../src/config/config-types.js';
 import { benchServiceConfig } from './bench-service.js';
+import type { Redis } from 'ioredis';
+import { dropKeysWithPrefix } from '../test/helpers/test-env.js';
 import type { MaintenanceReport } from '../src/ledger/ledger-maintenance.js';
 import { intervalStart } from '../src/ledger/partition-plan.js';
 import { createLogPartition } from '../src/store/postgres/partition-queries.js';
@@ -179,6 +181,8 @@ async function main(): Promise<void> {
     };
     writeResults(result);
   } finally {
+    // The syncs wrote their products' keys under the benchmark's prefix: they go with its database.
+    await dropKeysWithPrefix(services.redis as Redis, config.redis.key_prefix).catch(() => {});
     await services.close();
     await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(config.database.postgres.dbname)} WITH (FORCE)`);
     await admin.end();
