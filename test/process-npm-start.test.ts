@@ -30,7 +30,8 @@ beforeAll(async () => {
   expect(build.status, build.stderr).toBe(0);
 }, 180_000);
 afterAll(async () => {
-  for (const child of started) if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+  // Whatever is left of each start's process group (npm, sh, node) goes, whether npm exited or not.
+  for (const child of started) if (groupAlive(child.pid!)) process.kill(-child.pid!, 'SIGKILL');
   await db?.end();
   await dropDatabase(config);
 });
@@ -60,8 +61,22 @@ async function startOnce(): Promise<{ ms: number; output: string; exitCode: numb
   const ms = performance.now() - spawnedAt;
   process.kill(-child.pid!, 'SIGTERM');
   const exitCode = await exited;
+  // npm exits at once; the service under it (same process group) drains and exits on its own. Wait
+  // for the whole group: a service still closing when the next start begins, or when afterAll
+  // drops its database, would be left running.
+  const groupGone = await pollUntil(async () => !groupAlive(child.pid!), (gone) => gone, { timeoutMs: 15_000, intervalMs: 20 });
   expect(healthy, output).toBe(true);
+  expect(groupGone, `the service did not exit after SIGTERM:\n${output}`).toBe(true);
   return { ms, output, exitCode };
+}
+
+function groupAlive(groupId: number): boolean {
+  try {
+    process.kill(-groupId, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 it('a built npm start does not compile and answers /health within 3 s', async () => {
