@@ -151,5 +151,7 @@ it('matches the in-memory model over 400 seeded random commands', async ({ t }) 
   const byKey = (a: { order_id: string; op_type: string }, b: { order_id: string; op_type: string }) =>
     (a.order_id < b.order_id ? -1 : a.order_id > b.order_id ? 1 : a.op_type < b.op_type ? -1 : 1);
   expect([...logs].sort(byKey), `seed ${seed}`).toEqual(expectedLogs.sort(byKey));
-  expect(orders.size, `seed ${seed}: the sequence must hold some orders`).toBeGreaterThan(10);
+  // Proves the generator exercises holds, not how many: over 13 seeds 9 to 32 orders were held,
+  // and a bound of 10 failed on a CI run (seed 163540551 held 9).
+  expect(orders.size, `seed ${seed}: the sequence must hold some orders`).toBeGreaterThanOrEqual(3);
 });
