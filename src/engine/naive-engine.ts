@@ -17,7 +17,7 @@ import { settledWithin } from '../timeout.js';
 import type { Metrics } from '../metrics/metrics.js';
 import {
   productStatesOf, selectProductsForUpdate, selectStoredResults, storedResultsOf,
-} from '../store/postgres/flush-statements.js';
+} from '../store/postgres/flush-load-queries.js';
 import {
   insertIdempotencyRow, insertLogRow, updateStockIfAllowed, type NaiveUpdatedRow,
 } from '../store/postgres/naive-queries.js';

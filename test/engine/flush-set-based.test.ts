@@ -254,7 +254,8 @@ describe('plans that stay index-driven', () => {
                           SELECT 1 + g % 50, 'o:deduct:stale-' || g, 'deduct', -1, g, 0, -1, 0, 0, 0, 1 FROM generate_series(1, 20000) g`);
       await client.query(`SET plan_cache_mode = force_generic_plan`);
       const keys = [{ productId: 7, idemKey: 'o:deduct:stale-7', applies: true }];
-      const { applyFlush, selectStoredResults, selectReservations } = await import('../../src/store/postgres/flush-statements.js');
+      const { applyFlush } = await import('../../src/store/postgres/flush-statements.js');
+      const { selectStoredResults, selectReservations } = await import('../../src/store/postgres/flush-load-queries.js');
       const flush = applyFlush({
         flushId: 1, keys, versionChecks: [],
         products: [{ productId: 7, baseVersion: 1, netStock: -1, netReserved: 0, productName: null, status: null, minStock: null, maxStock: null }],

@@ -13,7 +13,7 @@ import { idempotencyKeyOf, needsLockedLoad } from '../../domain/stock-ops.js';
 import {
   productStatesOf, reservationStatesOf, selectProductsForUpdate, selectReservations, selectStoredResults,
   storedResultsOf, type KeyLookup, type ReservationLookup,
-} from '../../store/postgres/flush-statements.js';
+} from '../../store/postgres/flush-load-queries.js';
 import { sendTogether } from '../../store/postgres/pg-internals.js';
 import type { ProductCache } from '../product-cache.js';
 import type { LoadedProduct, Pending, ProductGroup } from './flush-phases.js';

@@ -4,7 +4,8 @@
  */
 import { assert } from '../../assert.js';
 import { idempotencyKeyOf } from '../../domain/stock-ops.js';
-import type { KeyLookup, ProductWrite } from '../../store/postgres/flush-statements.js';
+import type { KeyLookup } from '../../store/postgres/flush-load-queries.js';
+import type { ProductWrite } from '../../store/postgres/flush-statements.js';
 import { planProduct, type PlannedEntry, type ProductPlan } from '../stock-plan.js';
 import type { Confirmation, LoadedProduct, PlannedFlush, PlannedProduct } from './flush-phases.js';
 

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import type { StoredResult } from '../../domain/change-result.js';
-import { selectStoredResults, storedResultsOf } from './flush-statements.js';
+import { selectStoredResults, storedResultsOf } from './flush-load-queries.js';
 
 /**
  * Products with `fromProductId <= product_id < toProductId`, each as its inventory row (kind 0,
