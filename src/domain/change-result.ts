@@ -3,9 +3,8 @@ import type { InventoryRecord } from './inventory.js';
 import type { ReservationRecord } from './reservation.js';
 import type { LogOpType } from './stock-ops.js';
 
-/** The answer to an applied (or replayed) change. The HTTP layer shapes it into the envelope. */
-export interface ChangeResult {
-  productId: number;
+/** What one change did to its product: the figures an answer and a stored first result share. */
+export interface ChangeFigures {
   /** Change of stock by this operation. */
   delta: number;
   /** Change of reserved by this operation (reservations); 0 for plain deltas. */
@@ -18,6 +17,11 @@ export interface ChangeResult {
   available: number;
   version: number;
   logId: number;
+}
+
+/** The answer to an applied (or replayed) change. The HTTP layer shapes it into the envelope. */
+export interface ChangeResult extends ChangeFigures {
+  productId: number;
   /** True when this is the stored first result of a retried key. */
   replayed: boolean;
   /** The whole row as that commit left it; null for a replay (the first result stored no row). */
@@ -32,17 +36,8 @@ export interface ChangeResult {
 }
 
 /** The first result of a keyed change, as stored in `inventory_idempotency`. */
-export interface StoredResult {
+export interface StoredResult extends ChangeFigures {
   opType: LogOpType;
-  delta: number;
-  reservedDelta: number;
-  beforeStock: number;
-  afterStock: number;
-  stock: number;
-  reserved: number;
-  available: number;
-  version: number;
-  logId: number;
   reservationId: number | null;
   /** The reservation's expiry, for a stored `reserve`; null otherwise. */
   reservationExpiresAt: Date | null;
